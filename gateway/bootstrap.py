@@ -1,0 +1,46 @@
+"""Build a running gateway from a validated config."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from .clock import Clock
+from .const import DOMAINS
+from .core import Gateway
+from .loader import import_component
+
+if TYPE_CHECKING:
+    from .config.model import Config, PlatformEntry
+
+__all__ = ["async_setup_gateway"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> Gateway:
+    """Create the gateway, set up hardware, MQTT and every entity domain, and start it.
+
+    Never waits for the broker: hardware and entities come up first, MQTT connects on its own.
+    """
+    gw = Gateway(clock=clock)
+    gw.config = config
+    if config.mqtt is not None:
+        mqtt = await gw.async_add_executor_job(import_component, "gateway.mqtt")
+        await mqtt.async_setup(gw, config.mqtt, config.core)
+    else:
+        _LOGGER.warning("No mqtt: section in the config; running without a broker")
+    await async_setup_entities(gw, config.entities)
+    await gw.async_start()
+    return gw
+
+
+async def async_setup_entities(gw: Gateway, entries: tuple[PlatformEntry, ...]) -> None:
+    """Set up each entity domain that has entries (domains run one after another)."""
+    by_domain: dict[str, list[PlatformEntry]] = defaultdict(list)
+    for entry in entries:
+        by_domain[entry.domain].append(entry)
+    for domain in DOMAINS:
+        module = await gw.async_add_executor_job(import_component, f"gateway.domains.{domain}")
+        await module.async_setup(gw, by_domain.get(domain, []))

@@ -1,0 +1,253 @@
+"""Turn a loaded tree into a `Config`, collecting every problem with its position.
+
+voluptuous stops a list at its first bad item and `vol.All` at its first failing validator, so
+each section and each list item is validated on its own and every error of every
+`MultipleInvalid` is kept. No I/O here: defaults that depend on the machine come from
+`HostInfo`, platform schemas from the caller's `resolve_schema`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias, TypeVar
+
+import voluptuous as vol
+
+from gateway.config.issues import ConfigPath, Issue, Mark, config_error
+from gateway.config.model import (
+    Config,
+    EntityConfig,
+    GpioConfig,
+    HostInfo,
+    PlatformEntry,
+    SerialPortConfig,
+)
+from gateway.config.schema import (
+    SECTION_KEYS,
+    TOP_LEVEL_KEYS,
+    validate_gateway,
+    validate_gpio,
+    validate_mqtt,
+    validate_serial_port,
+)
+from gateway.config.yaml_loader import find_mark
+from gateway.const import DOMAINS
+
+__all__ = ["ResolveSchema", "check_config", "validate_config"]
+
+ResolveSchema: TypeAlias = Callable[[str, str], Callable[[Any], EntityConfig]]
+"""`(domain, platform) -> PLATFORM_SCHEMA`; raises LookupError(message) for an unknown one."""
+
+_T = TypeVar("_T")
+_EXTRA_KEY = "extra keys not allowed"
+
+
+def validate_config(
+    raw: Any, path: Path, resolve_schema: ResolveSchema, *, host: HostInfo | None = None
+) -> Config:
+    """Validate a loaded tree (from `load_yaml`, or plain dicts without positions).
+
+    Raises ConfigError with every problem, as `FILE:LINE:COL: dotted.path: message` lines
+    sorted by file and position.
+    """
+    config, issues = check_config(raw, path, resolve_schema, host=host)
+    if issues or config is None:
+        raise config_error(issues)
+    return config
+
+
+def check_config(
+    raw: Any, path: Path, resolve_schema: ResolveSchema, *, host: HostInfo | None = None
+) -> tuple[Config | None, list[Issue]]:
+    """Like `validate_config`, but return the problems (the Config is None when there are any)."""
+    checker = _Checker(raw, path, host or HostInfo.current())
+    config = checker.run(resolve_schema)
+    return (None if checker.issues else config), checker.issues
+
+
+class _Checker:
+    """One validation run: the tree (for marks) and the problems found so far."""
+
+    def __init__(self, root: Any, path: Path, host: HostInfo) -> None:
+        self.root = {} if root is None else root  # an empty file is a valid, all-default config
+        self.path = path
+        self.host = host
+        self.issues: list[Issue] = []
+
+    def run(self, resolve_schema: ResolveSchema) -> Config | None:
+        if not isinstance(self.root, dict):
+            self.report((), "expected a mapping of sections (gateway, mqtt, switch, ...)")
+            return None
+        for key in self.root:
+            if key not in TOP_LEVEL_KEYS:
+                self.report((key,), _unknown_key(key, TOP_LEVEL_KEYS), key=True)
+        config_dir = self.path.parent
+        core = self.section("gateway", lambda v: validate_gateway(v, self.host, config_dir))
+        core = core or validate_gateway({}, self.host, config_dir)
+        mqtt = None
+        if "mqtt" in self.root:
+            mqtt = self.section("mqtt", lambda v: validate_mqtt(v, core.node_id))
+        gpio = self.section("gpio", validate_gpio) or GpioConfig()
+        serial, serial_ids = self.serial_ports()
+        entities = self.entities(resolve_schema, serial_ids)
+        return Config(self.path, core, mqtt, gpio, serial, entities)
+
+    # --- reporting
+
+    def report(self, path: ConfigPath, message: str, *, key: bool = False) -> None:
+        mark = find_mark(self.root, path, key=key) or Mark(str(self.path), 1, 1)
+        self.issues.append(Issue(mark, path, message))
+
+    def report_invalid(
+        self, prefix: ConfigPath, exc: vol.Invalid, known_keys: Sequence[str] = ()
+    ) -> None:
+        for error in _flatten(exc):
+            relative = tuple(_segment(part) for part in error.path)
+            extra = error.error_message == _EXTRA_KEY and bool(relative)
+            if extra:
+                message = _unknown_key(relative[-1], known_keys if len(relative) == 1 else ())
+            else:
+                message = error.error_message
+            self.report((*prefix, *relative), message, key=extra)
+
+    def source(self, path: ConfigPath) -> str:
+        mark = find_mark(self.root, path) or Mark(str(self.path), 1, 1)
+        return f"{mark.file}:{mark.line}"
+
+    # --- sections
+
+    def section(self, name: str, validate: Callable[[Any], _T]) -> _T | None:
+        value = self.root.get(name)
+        if value is None:
+            value = {}  # `mqtt:` with nothing under it means all defaults
+        if not isinstance(value, dict):
+            self.report((name,), "expected a mapping")
+            return None
+        try:
+            return validate(value)
+        except vol.Invalid as exc:
+            self.report_invalid((name,), exc, SECTION_KEYS[name])
+            return None
+
+    def items(self, name: str) -> Iterator[tuple[ConfigPath, Any]]:
+        value = self.root.get(name)
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.report((name,), "expected a list (one '- ' item per entry)")
+            return
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield (name, index), item
+            else:
+                self.report((name, index), "expected a mapping")
+
+    def serial_ports(self) -> tuple[tuple[SerialPortConfig, ...], set[str]]:
+        """The valid ports, and every id written: an entity naming a port that has another
+        error is not reported as well."""
+        ports: list[SerialPortConfig] = []
+        first: dict[str, str] = {}
+        for path, item in self.items("serial"):
+            port_id = item.get("id")
+            if isinstance(port_id, str) and port_id in first:
+                self.report((*path, "id"), f"duplicate serial port id (first at {first[port_id]})")
+                continue
+            if isinstance(port_id, str):
+                first[port_id] = self.source(path)
+            try:
+                ports.append(validate_serial_port(item))
+            except vol.Invalid as exc:
+                self.report_invalid(path, exc, SECTION_KEYS["serial"])
+        return tuple(ports), set(first)
+
+    # --- entities
+
+    def entities(
+        self, resolve_schema: ResolveSchema, serial_ids: set[str]
+    ) -> tuple[PlatformEntry, ...]:
+        entries: list[PlatformEntry] = []
+        for domain in DOMAINS:
+            first: dict[str, str] = {}
+            for path, item in self.items(domain):
+                entry = self.entity(path, item, resolve_schema)
+                if (
+                    entry
+                    and self.unique(entry, path, item, first)
+                    and self.linked(entry, path, serial_ids)
+                ):
+                    entries.append(entry)
+        return tuple(entries)
+
+    def entity(
+        self, path: ConfigPath, item: dict[Any, Any], resolve_schema: ResolveSchema
+    ) -> PlatformEntry | None:
+        domain = str(path[0])
+        platform = item.get("platform")
+        if not isinstance(platform, str) or not platform.strip():
+            missing = "platform" not in item
+            self.report(
+                (*path, "platform"),
+                "required key not provided" if missing else "expected a platform name",
+            )
+            return None
+        try:
+            schema = resolve_schema(domain, platform)
+        except LookupError as exc:
+            message = str(exc.args[0]) if exc.args else f"unknown platform {platform!r}"
+            self.report((*path, "platform"), message)
+            return None
+        try:
+            config = schema(item)
+        except vol.Invalid as exc:
+            self.report_invalid(path, exc, getattr(schema, "known_keys", ()))
+            return None
+        if not isinstance(config, EntityConfig):
+            raise TypeError(f"{domain}.{platform}: PLATFORM_SCHEMA must return an EntityConfig")
+        return PlatformEntry(domain, platform, config, self.source(path))
+
+    def unique(
+        self, entry: PlatformEntry, path: ConfigPath, item: dict[Any, Any], first: dict[str, str]
+    ) -> bool:
+        """Ids are unique within a domain; the second use is the error."""
+        entity_id = entry.config.id
+        if entity_id not in first:
+            first[entity_id] = entry.source
+            return True
+        if "id" in item:
+            self.report((*path, "id"), f"duplicate id {entity_id!r} (first at {first[entity_id]})")
+        else:
+            message = f"duplicate id {entity_id!r} made from the name (first at {first[entity_id]})"
+            self.report((*path, "name"), f"{message}: add a distinct id")
+        return False
+
+    def linked(self, entry: PlatformEntry, path: ConfigPath, serial_ids: set[str]) -> bool:
+        serial_id = getattr(entry.config, "serial_id", None)
+        if serial_id is None or serial_id in serial_ids:
+            return True
+        declared = ", ".join(sorted(serial_ids)) or "none"
+        self.report((*path, "serial_id"), f"unknown serial port (declared: {declared})")
+        return False
+
+
+def _flatten(exc: vol.Invalid) -> Iterator[vol.Invalid]:
+    if isinstance(exc, vol.MultipleInvalid):
+        for error in exc.errors:
+            yield from _flatten(error)
+    else:
+        yield exc
+
+
+def _segment(part: Hashable) -> Hashable:
+    """voluptuous puts the `Required` marker itself in the path of a missing key."""
+    return part.schema if isinstance(part, vol.Marker) else part
+
+
+def _unknown_key(key: Hashable, known: Sequence[str]) -> str:
+    if not known:
+        return "unknown key"
+    close = difflib.get_close_matches(str(key), known, n=1)
+    if close:
+        return f"unknown key (did you mean {close[0]}?)"
+    return f"unknown key (expected one of: {', '.join(known)})"

@@ -1,0 +1,141 @@
+"""A bounded thread pool with named daemon workers that never hangs shutdown.
+
+The standard `ThreadPoolExecutor` joins its workers at interpreter exit, so one driver stuck in a
+blocking call would keep the process alive forever. Our workers are daemon threads that are not
+registered for that join; `shutdown` waits for them up to a deadline and then gives up, naming
+the stuck threads. The pool also reports its load for the health topic.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+_LOGGER = logging.getLogger(__name__)
+_R = TypeVar("_R")
+
+DEFAULT_MAX_WORKERS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorStats:
+    """A snapshot of the pool's load."""
+
+    workers: int
+    busy: int
+    queued: int
+
+
+@dataclass(slots=True)
+class _WorkItem:
+    future: concurrent.futures.Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def run(self) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except BaseException as exc:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(result)
+
+
+class GatewayExecutor(concurrent.futures.Executor):
+    """Bounded pool; workers are started on demand up to `max_workers`."""
+
+    def __init__(
+        self, max_workers: int = DEFAULT_MAX_WORKERS, thread_name_prefix: str = "boardgate-worker"
+    ) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self.max_workers = max_workers
+        self._prefix = thread_name_prefix
+        self._queue: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._pending = 0
+        self._shutdown = False
+
+    def submit(
+        self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_R]:
+        """Queue `fn(*args, **kwargs)`; raises RuntimeError after shutdown."""
+        future: concurrent.futures.Future[_R] = concurrent.futures.Future()
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new work after shutdown")
+            self._pending += 1
+            self._queue.put(_WorkItem(future, fn, args, kwargs))
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self.max_workers:
+                self._start_worker()
+        return future
+
+    def stats(self) -> ExecutorStats:
+        """Workers started, workers busy and calls waiting for a worker."""
+        with self._lock:
+            return ExecutorStats(len(self._threads), self._busy, self._pending - self._busy)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop accepting work; with `wait`, join workers for at most 5 s in all."""
+        self.shutdown_with_deadline(5.0 if wait else 0.0, cancel_futures=cancel_futures)
+
+    def shutdown_with_deadline(self, timeout: float, *, cancel_futures: bool = True) -> list[str]:
+        """Stop the pool and return the names of workers still running after `timeout`."""
+        with self._lock:
+            self._shutdown = True
+            if cancel_futures:
+                self._cancel_queued()
+            for _ in self._threads:
+                self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [thread.name for thread in self._threads if thread.is_alive()]
+        if stuck:
+            _LOGGER.warning("Executor threads still running at shutdown: %s", ", ".join(stuck))
+        return stuck
+
+    def _cancel_queued(self) -> None:
+        """Cancel work that has not started (called with the lock held)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None and item.future.cancel():
+                self._pending -= 1
+
+    def _start_worker(self) -> None:
+        thread = threading.Thread(
+            target=self._work, name=f"{self._prefix}-{len(self._threads)}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            with self._lock:
+                self._busy += 1
+            try:
+                item.run()
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._pending -= 1
+                self._idle.release()
+            del item

@@ -1,0 +1,54 @@
+"""Run the daemon: event loop, signals, stop and exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from .blocking import enable_debug
+from .bootstrap import async_setup_gateway
+from .const import EXIT_OK
+from .core import Gateway
+
+if TYPE_CHECKING:
+    from .config.model import Config
+
+__all__ = ["run"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def run(config: Config, *, debug: bool = False) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit code."""
+    return asyncio.run(_async_run(config, debug))
+
+
+async def _async_run(config: Config, debug: bool) -> int:
+    loop = asyncio.get_running_loop()
+    undo_debug = enable_debug(loop) if debug else None
+    try:
+        gw = await async_setup_gateway(config)
+        _install_signal_handlers(gw)
+        _LOGGER.info(
+            "Boardgate running as %s with %d entities", config.core.node_id, len(config.entities)
+        )
+        return await gw.async_wait_stopped()
+    finally:
+        if undo_debug is not None:
+            undo_debug()
+
+
+def _install_signal_handlers(gw: Gateway) -> None:
+    def request_stop(signame: str) -> None:
+        _LOGGER.info("%s received; stopping", signame)
+        gw.loop.remove_signal_handler(signal.SIGTERM)
+        gw.loop.remove_signal_handler(signal.SIGINT)
+        gw.async_request_stop(EXIT_OK)
+
+    gw.loop.add_signal_handler(signal.SIGTERM, request_stop, "SIGTERM")
+    gw.loop.add_signal_handler(signal.SIGINT, request_stop, "SIGINT")
+    gw.loop.add_signal_handler(
+        signal.SIGHUP, _LOGGER.warning, "SIGHUP: reload is not supported yet"
+    )

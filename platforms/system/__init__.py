@@ -1,0 +1,1 @@
+"""The board's own health as sensors (CPU temperature, load, memory, disk)."""

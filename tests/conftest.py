@@ -1,0 +1,87 @@
+"""Shared fixtures: a real core per test, strict blocking detection and leak checks.
+
+Gateway tests run with asyncio debug on; every test runs with blocking-call detection in strict
+mode, and fails
+when it leaves threads, tasks or timers behind or logs an error it did not expect (a test that
+expects one asserts it and then calls `caplog.clear()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from gateway.blocking import SLOW_CALLBACK_SECONDS, enable_blocking_detection
+from gateway.clock import FakeClock
+from gateway.core import CoreState, Gateway
+
+if importlib.util.find_spec("tests.fixtures_mqtt") is not None:
+    pytest_plugins = ["tests.fixtures_mqtt"]
+
+THREAD_GRACE_SECONDS = 5.0
+
+
+@pytest.fixture(autouse=True)
+def strict_blocking_detection() -> Iterator[None]:
+    """Blocking calls in a running loop raise BlockingCallError for the test's duration."""
+    undo = enable_blocking_detection(strict=True)
+    yield
+    undo()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves threads running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [thread for thread in threading.enumerate() if thread not in before]
+    for thread in leaked:
+        thread.join(THREAD_GRACE_SECONDS / max(1, len(leaked)))
+    alive = [thread.name for thread in leaked if thread.is_alive()]
+    assert not alive, f"test left threads running: {alive}"
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test that logged an error it did not clear."""
+    caplog.set_level(logging.INFO)
+    yield
+    errors = [
+        record.getMessage()
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)  # type: ignore[arg-type]
+        if record.levelno >= logging.ERROR
+    ]
+    assert not errors, f"unexpected errors logged: {errors}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def gw(clock: FakeClock) -> AsyncIterator[Gateway]:
+    """A running gateway on a fake clock; stopped and checked for leaks afterwards."""
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    gateway = Gateway(clock=clock, executor_workers=4, executor_timeout=5.0)
+    await gateway.async_start()
+    yield gateway
+    await assert_stops_clean(gateway)
+
+
+async def assert_stops_clean(gateway: Gateway) -> None:
+    """Stop the gateway and check that no task or timer is left behind."""
+    if gateway.state is not CoreState.STOPPED:
+        await gateway.async_stop()
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    assert not tasks, f"test left tasks running: {tasks}"
+    assert gateway.clock.pending() == 0, "test left timers scheduled"

@@ -1,0 +1,186 @@
+"""Entities: adding from threads, polling on the fake clock, executor timeouts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+
+from gateway.clock import FakeClock
+from gateway.core import Gateway
+from gateway.domains import async_setup_domain
+from gateway.domains.sensor import SensorEntity
+from gateway.domains.switch import SERVICES as SWITCH_SERVICES
+from gateway.domains.switch import SwitchEntity
+from gateway.entity_component import EntityComponent
+from gateway.entity_platform import EntityPlatform
+from tests.helpers import in_thread
+
+
+class CountingSensor(SensorEntity):
+    """Counts blocking updates; an update can be held until the test releases it."""
+
+    def __init__(self, object_id: str, scan_interval: float = 10) -> None:
+        self.entity_id = f"sensor.{object_id}"
+        self._attr_name = object_id
+        self._attr_scan_interval = scan_interval
+        self.updates = 0
+        self.update_threads: list[str] = []
+        self.hold: threading.Event | None = None
+        self.entered = threading.Semaphore(0)
+
+    def update(self) -> None:
+        self.update_threads.append(threading.current_thread().name)
+        self.entered.release()
+        if self.hold is not None:
+            self.hold.wait()
+        self.updates += 1
+        self._attr_native_value = self.updates
+
+
+class BlockingSwitch(SwitchEntity):
+    def __init__(self, object_id: str) -> None:
+        self.entity_id = f"switch.{object_id}"
+        self._attr_is_on = False
+        self.threads: list[str] = []
+
+    def turn_on(self, **kwargs: Any) -> None:
+        self.threads.append(threading.current_thread().name)
+        self._attr_is_on = True
+
+    def turn_off(self, **kwargs: Any) -> None:
+        self.threads.append(threading.current_thread().name)
+        self._attr_is_on = False
+
+
+async def _platform(gw: Gateway, domain: str) -> EntityPlatform:
+    component = await async_setup_domain(
+        gw, domain, SWITCH_SERVICES if domain == "switch" else {}, []
+    )
+    return component.get_platform("test")
+
+
+async def test_polling_on_the_fake_clock(gw: Gateway, clock: FakeClock) -> None:
+    platform = await _platform(gw, "sensor")
+    sensor = CountingSensor("counter", scan_interval=10)
+    await platform.async_add_entities([sensor])
+    assert gw.states.get("sensor.counter").state == "unknown"  # type: ignore[union-attr]
+    clock.advance(10)
+    await gw.async_block_till_done()
+    assert gw.states.get("sensor.counter").state == "1"  # type: ignore[union-attr]
+    for _ in range(2):
+        clock.advance(10)
+        await gw.async_block_till_done()
+    assert sensor.updates == 3
+    assert all(name.startswith("boardgate-worker-") for name in sensor.update_threads)
+
+
+async def test_slow_poll_is_skipped_not_queued(
+    gw: Gateway, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = await _platform(gw, "sensor")
+    sensor = CountingSensor("slow", scan_interval=10)
+    await platform.async_add_entities([sensor])
+    sensor.hold = threading.Event()
+    clock.advance(10)
+    await in_thread(sensor.entered.acquire)  # the first poll is inside update()
+    clock.advance(10)
+    clock.advance(10)
+    skipped = [r for r in caplog.records if "skipping this poll" in r.getMessage()]
+    assert len(skipped) == 2
+    assert len(sensor.update_threads) == 1
+    sensor.hold.set()
+    await gw.async_block_till_done()
+    assert sensor.updates == 1
+    clock.advance(10)
+    await gw.async_block_till_done()
+    assert sensor.updates == 2
+
+
+async def test_executor_timeout_marks_unavailable_then_recovers(
+    gw: Gateway, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw.executor_timeout = 0.05
+    platform = await _platform(gw, "sensor")
+    sensor = CountingSensor("hung", scan_interval=10)
+    await platform.async_add_entities([sensor])
+    sensor.hold = threading.Event()
+    clock.advance(10)
+    await gw.async_block_till_done()  # returns although the driver call is still stuck
+    assert gw.states.get("sensor.hung").state == "unavailable"  # type: ignore[union-attr]
+    assert "did not return within" in caplog.text
+    caplog.clear()
+    sensor.hold.set()
+    sensor.hold = None
+    await in_thread(sensor.entered.acquire)
+    clock.advance(10)
+    await gw.async_block_till_done()
+    assert gw.states.get("sensor.hung").state == "2"  # type: ignore[union-attr]
+
+
+async def test_add_entities_from_foreign_thread(gw: Gateway) -> None:
+    platform = await _platform(gw, "switch")
+    switch = BlockingSwitch("relay")
+    await in_thread(platform.add_entities, [switch])
+    await platform.async_wait_for_adds()
+    assert gw.states.get("switch.relay").state == "OFF"  # type: ignore[union-attr]
+
+
+async def test_service_calls_blocking_driver_in_executor(gw: Gateway, clock: FakeClock) -> None:
+    platform = await _platform(gw, "switch")
+    switch = BlockingSwitch("relay")
+    await platform.async_add_entities([switch])
+    await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay"})
+    assert gw.states.get("switch.relay").state == "ON"  # type: ignore[union-attr]
+    assert switch.threads[0].startswith("boardgate-worker-")
+    await gw.services.async_call("switch", "toggle", {"entity_id": "switch.relay", "for": 2})
+    assert gw.states.get("switch.relay").state == "OFF"  # type: ignore[union-attr]
+    clock.advance(2)
+    await gw.async_block_till_done()
+    assert gw.states.get("switch.relay").state == "ON"  # type: ignore[union-attr]
+
+
+async def test_duplicate_entity_id_is_refused(
+    gw: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = await _platform(gw, "switch")
+    await platform.async_add_entities([BlockingSwitch("twin"), BlockingSwitch("twin")])
+    assert len(platform.entities) == 1
+    assert "already in use" in caplog.text
+    caplog.clear()
+
+
+async def test_remove_entity_stops_polling_and_state(gw: Gateway, clock: FakeClock) -> None:
+    platform = await _platform(gw, "sensor")
+    sensor = CountingSensor("gone")
+    await platform.async_add_entities([sensor])
+    await platform.async_remove_entity("sensor.gone")
+    assert gw.states.get("sensor.gone") is None
+    clock.advance(100)
+    await gw.async_block_till_done()
+    assert sensor.updates == 0
+
+
+async def test_update_before_add(gw: Gateway) -> None:
+    component = EntityComponent(gw, "sensor")
+    sensor = CountingSensor("early")
+    await component.get_platform("test").async_add_entities([sensor], True)
+    assert gw.states.get("sensor.early").state == "1"  # type: ignore[union-attr]
+
+
+async def test_failing_update_is_logged_and_entity_kept(
+    gw: Gateway, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(CountingSensor):
+        def update(self) -> None:
+            raise OSError("bus error")
+
+    platform = await _platform(gw, "sensor")
+    await platform.async_add_entities([Broken("broken")])
+    with caplog.at_level(logging.ERROR):
+        clock.advance(10)
+        await gw.async_block_till_done()
+    assert "Update of sensor.broken failed" in caplog.text
+    caplog.clear()

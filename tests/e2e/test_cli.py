@@ -1,0 +1,131 @@
+"""The `boardgate` command as a user runs it: a subprocess, its output and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.const import __version__
+
+START_TIMEOUT = 30.0
+STOP_BUDGET_SECONDS = 5.0
+
+VALID = """\
+gateway:
+  node_id: test-node
+  state_dir: {state_dir}
+switch:
+  - {{platform: virtual, name: Relay 1}}
+sensor:
+  - {{platform: virtual, name: Setpoint, value: 21.5}}
+  - {{platform: system, type: load, name: Load, scan_interval: 1}}
+"""
+
+BROKEN = """\
+gateway:
+  node_id: Not A Slug!
+switch:
+  - {platform: virtual}
+  - {platform: nosuch, name: X}
+"""
+
+
+async def _run(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+def valid_config(tmp_path: Path) -> Path:
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(VALID.format(state_dir=tmp_path / "state"))
+    return path
+
+
+@pytest.fixture
+def broken_config(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    return path
+
+
+async def test_version() -> None:
+    code, out, _ = await _run("--version")
+    assert (code, out.strip()) == (0, f"boardgate {__version__}")
+
+
+async def test_check_config_valid(valid_config: Path) -> None:
+    code, out, err = await _run("check-config", "-c", str(valid_config))
+    assert code == 0, err
+    assert "valid (3 entities)" in out
+
+
+async def test_check_config_reports_every_error_without_traceback(broken_config: Path) -> None:
+    code, _, err = await _run("check-config", "-c", str(broken_config))
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert any(
+        line.startswith(f"{broken_config}:2:") and "gateway.node_id" in line for line in lines
+    )
+    assert any(line.startswith(f"{broken_config}:4:") and "switch.0" in line for line in lines)
+    assert any(
+        line.startswith(f"{broken_config}:5:") and "switch.1.platform" in line for line in lines
+    )
+
+
+async def test_run_with_bad_config_exits_2(broken_config: Path) -> None:
+    code, _, err = await _run("run", "-c", str(broken_config))
+    assert code == 2
+    assert "Traceback" not in err
+
+
+async def test_missing_config_exits_2(tmp_path: Path) -> None:
+    code, _, err = await _run("run", "-c", str(tmp_path / "absent.yaml"))
+    assert code == 2
+    assert "cannot read" in err
+    assert "Traceback" not in err
+
+
+async def test_usage_error_exits_2() -> None:
+    code, _, err = await _run("frobnicate")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_run_and_stop_cleanly_on_signal(valid_config: Path, signum: int) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", "run", "--debug", "-c", str(valid_config),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        while True:
+            line = (await asyncio.wait_for(process.stderr.readline(), START_TIMEOUT)).decode()
+            assert line, f"gateway exited early: {''.join(seen)}"
+            seen.append(line)
+            if "Boardgate running as test-node with 3 entities" in line:
+                break
+        process.send_signal(signum)
+        rest = await asyncio.wait_for(process.stderr.read(), STOP_BUDGET_SECONDS)
+        code = await asyncio.wait_for(process.wait(), STOP_BUDGET_SECONDS)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = "".join(seen) + rest.decode()
+    assert code == 0, log
+    assert "Traceback" not in log
+    assert "Detected blocking call" not in log
+    assert "stopping" in log
