@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .const import DOMAINS
 from .core import Gateway
+from .exceptions import GatewayError
 from .loader import import_component
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
 
-__all__ = ["async_setup_gateway"]
+__all__ = ["async_setup_component", "async_setup_entities", "async_setup_gateway"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,8 +28,7 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
     gw = Gateway(clock=clock)
     gw.config = config
     if config.mqtt is not None:
-        mqtt = await gw.async_add_executor_job(import_component, "gateway.mqtt")
-        await mqtt.async_setup(gw, config.mqtt, config.core)
+        await async_setup_component(gw, "gateway.mqtt", config.mqtt, config.core)
     else:
         _LOGGER.warning("No mqtt: section in the config; running without a broker")
     await async_setup_entities(gw, config.entities)
@@ -42,5 +42,15 @@ async def async_setup_entities(gw: Gateway, entries: tuple[PlatformEntry, ...]) 
     for entry in entries:
         by_domain[entry.domain].append(entry)
     for domain in DOMAINS:
-        module = await gw.async_add_executor_job(import_component, f"gateway.domains.{domain}")
-        await module.async_setup(gw, by_domain.get(domain, []))
+        await async_setup_component(gw, f"gateway.domains.{domain}", by_domain.get(domain, []))
+
+
+async def async_setup_component(gw: Gateway, module_name: str, *config: Any) -> None:
+    """Import a component in the executor and run its `async_setup`, or its `setup` there."""
+    module = await gw.async_add_executor_job(import_component, module_name)
+    if hasattr(module, "async_setup"):
+        await module.async_setup(gw, *config)
+    elif hasattr(module, "setup"):
+        await gw.async_add_executor_job(module.setup, gw, *config)
+    else:
+        raise GatewayError(f"component {module_name} has neither async_setup nor setup")

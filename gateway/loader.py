@@ -10,7 +10,6 @@ A component (a top-level config key such as `mqtt`) exposes `async_setup(gw, con
 from __future__ import annotations
 
 import importlib
-import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,8 +22,6 @@ __all__ = [
 ]
 
 PLATFORM_PACKAGE = "platforms"
-_cache: dict[str, ModuleType] = {}
-_lock = threading.Lock()
 
 
 class PlatformNotFoundError(LookupError):
@@ -38,19 +35,14 @@ def import_platform(domain: str, platform: str) -> ModuleType:
     platform (a missing dependency) propagates unchanged so its message reaches the user.
     """
     name = f"{PLATFORM_PACKAGE}.{platform}.{domain}"
-    with _lock:
-        if name in _cache:
-            return _cache[name]
-        if not platform.isidentifier():
-            raise PlatformNotFoundError(f"unknown platform {platform!r} for {domain}")
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                raise PlatformNotFoundError(_unknown_platform(domain, platform)) from None
-            raise
-        _cache[name] = module
-        return module
+    if not platform.isidentifier():
+        raise PlatformNotFoundError(_unknown_platform(domain, platform))
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            raise PlatformNotFoundError(_unknown_platform(domain, platform)) from None
+        raise
 
 
 def resolve_platform_schema(domain: str, platform: str) -> Any:
@@ -80,7 +72,4 @@ def _unknown_platform(domain: str, platform: str) -> str:
 
 def import_component(module_name: str) -> ModuleType:
     """Import a component module (blocking: run it in the executor)."""
-    with _lock:
-        if module_name not in _cache:
-            _cache[module_name] = importlib.import_module(module_name)
-        return _cache[module_name]
+    return importlib.import_module(module_name)

@@ -47,6 +47,23 @@ def no_leaked_threads() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+async def no_leaked_tasks_or_timers() -> AsyncIterator[None]:
+    """Fail a test that leaves tasks running or loop timers scheduled.
+
+    Autouse fixtures are set up first, so this check runs after every other fixture (the
+    gateway's stop included) has been torn down.
+    """
+    yield
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    assert not tasks, f"test left tasks running: {tasks}"
+    timers = [handle for handle in loop._scheduled if not handle.cancelled()]  # type: ignore[attr-defined]
+    assert not timers, f"test left timers scheduled: {timers}"
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail a test that logged an error it did not clear."""
     caplog.set_level(logging.INFO)

@@ -21,7 +21,7 @@ from gateway.config.cv import one_of, platform_schema, positive_float
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
-from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.entity_platform import AddEntitiesCallback
 from hardware.system import SystemReader, SystemReading
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,10 +90,11 @@ class SystemSensor(SensorEntity):
         return reading
 
 
-async def async_setup_platform(
+def setup_platform(
     gw: Gateway,
     config: SystemSensorConfig,
-    async_add_entities: AsyncAddEntitiesCallback,
+    add_entities: AddEntitiesCallback,
     discovery_info: Any = None,
 ) -> None:
-    await async_add_entities([SystemSensor(config)], True)
+    """Runs in the executor; the first reading is taken before the entity is added."""
+    add_entities([SystemSensor(config)], True)

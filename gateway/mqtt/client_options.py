@@ -1,0 +1,93 @@
+"""Building an aiomqtt `Client` from `MqttConfig`: credentials, TLS, protocol, session, will.
+
+A fresh client is built for every connection attempt (reusing one after an unexpected
+disconnect can report "connected" against a broker that never answered). TLS files are loaded
+inside aiomqtt's connect, which runs in the executor, so nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import aiomqtt
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+if TYPE_CHECKING:
+    from ..config.model import MqttConfig
+
+__all__ = ["CONNECT_TIMEOUT", "build_client", "dispatch_queue_type"]
+
+CONNECT_TIMEOUT = 10.0
+_CLIENT_LOGGER = logging.getLogger("gateway.mqtt.client")
+# Nagle's algorithm delays a small publish that follows a PUBACK by ~40 ms.
+_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+QueueType = type[asyncio.Queue[aiomqtt.Message]]
+
+
+def dispatch_queue_type(dispatch: Callable[[aiomqtt.Message], None]) -> QueueType:
+    """A queue class whose `put_nowait` hands each message straight to `dispatch`.
+
+    aiomqtt puts every message into its queue from paho's read callback, in the loop. Passing
+    this class as `queue_type` delivers messages right there: no queue, no task per message.
+    Iterating `client.messages` then only waits for the disconnection.
+    """
+
+    class DispatchQueue(asyncio.Queue[aiomqtt.Message]):
+        def put_nowait(self, item: aiomqtt.Message) -> None:
+            dispatch(item)
+
+    return DispatchQueue
+
+
+def _tls(config: MqttConfig) -> tuple[aiomqtt.TLSParameters | None, bool | None]:
+    if config.tls is None:
+        return None, None
+    params = aiomqtt.TLSParameters(
+        ca_certs=config.tls.ca_certs,
+        certfile=config.tls.certfile,
+        keyfile=config.tls.keyfile,
+        cert_reqs=ssl.CERT_REQUIRED,
+    )
+    # `insecure` skips the host name check only; the chain is still verified.
+    return params, config.tls.insecure or None
+
+
+def build_client(config: MqttConfig, will_topic: str, queue_type: QueueType) -> aiomqtt.Client:
+    """A new, unconnected client for one attempt. Must be called in the event loop.
+
+    The session is persistent (MQTT 5: clean start off plus `session_expiry`; 3.1.1: clean
+    session off), so QoS 1 commands sent during a short outage are delivered afterwards.
+    """
+    tls_params, tls_insecure = _tls(config)
+    v5 = config.protocol == "5"
+    properties: Properties | None = None
+    if v5:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = config.session_expiry
+    return aiomqtt.Client(
+        config.host,
+        config.port,
+        username=config.username,
+        password=config.password,
+        identifier=config.client_id,
+        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+        clean_session=None if v5 else False,
+        clean_start=False if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
+        properties=properties,
+        will=aiomqtt.Will(will_topic, b"offline", qos=1, retain=True),
+        keepalive=config.keepalive,
+        timeout=CONNECT_TIMEOUT,
+        tls_params=tls_params,
+        tls_insecure=tls_insecure,
+        socket_options=[_NODELAY],
+        queue_type=queue_type,
+        logger=_CLIENT_LOGGER,
+    )
