@@ -184,3 +184,42 @@ async def test_failing_update_is_logged_and_entity_kept(
         await gw.async_block_till_done()
     assert "Update of sensor.broken failed" in caplog.text
     caplog.clear()
+
+
+class PushedSensor(SensorEntity):
+    """Updated from a driver thread, like an interrupt-driven input."""
+
+    _attr_should_poll = False
+
+    def __init__(self) -> None:
+        self.entity_id = "sensor.pushed"
+        self.hooks: list[str] = []
+
+    async def async_added(self) -> None:
+        self.hooks.append("added")
+
+    async def async_will_remove(self) -> None:
+        self.hooks.append("will_remove")
+
+    def update(self) -> None:
+        self._attr_native_value = "refreshed"
+
+
+async def test_schedule_update_state_from_driver_thread(gw: Gateway) -> None:
+    platform = await _platform(gw, "sensor")
+    sensor = PushedSensor()
+    await platform.async_add_entities([sensor])
+    assert sensor.hooks == ["added"]
+
+    def driver_thread() -> None:
+        sensor._attr_native_value = 7
+        sensor.schedule_update_state()
+
+    await in_thread(driver_thread)
+    await gw.async_block_till_done()
+    assert gw.states.get("sensor.pushed").state == "7"  # type: ignore[union-attr]
+    await in_thread(sensor.schedule_update_state, True)
+    await gw.async_block_till_done()
+    assert gw.states.get("sensor.pushed").state == "refreshed"  # type: ignore[union-attr]
+    await platform.async_remove_entity("sensor.pushed")
+    assert sensor.hooks == ["added", "will_remove"]
