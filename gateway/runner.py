@@ -11,6 +11,7 @@ from .blocking import enable_debug
 from .bootstrap import async_setup_gateway
 from .const import EXIT_OK
 from .core import Gateway
+from .systemd import async_setup_systemd
 
 if TYPE_CHECKING:
     from .config.model import Config
@@ -31,6 +32,7 @@ async def _async_run(config: Config, debug: bool) -> int:
     try:
         gw = await async_setup_gateway(config)
         _install_signal_handlers(gw)
+        async_setup_systemd(gw)
         _LOGGER.info(
             "Boardgate running as %s with %d entities", config.core.node_id, len(config.entities)
         )

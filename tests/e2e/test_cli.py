@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -103,10 +105,16 @@ async def test_usage_error_exits_2() -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-async def test_run_and_stop_cleanly_on_signal(valid_config: Path, signum: int) -> None:
+async def test_run_and_stop_cleanly_on_signal(
+    valid_config: Path, signum: int, tmp_path: Path
+) -> None:
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.setblocking(False)
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway", "run", "--debug", "-c", str(valid_config),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     assert process.stderr is not None
     seen: list[str] = []
@@ -117,10 +125,15 @@ async def test_run_and_stop_cleanly_on_signal(valid_config: Path, signum: int) -
             seen.append(line)
             if "Boardgate running as test-node with 3 entities" in line:
                 break
+        loop = asyncio.get_running_loop()
+        ready = await asyncio.wait_for(loop.sock_recv(notify, 64), START_TIMEOUT)
+        assert ready == b"READY=1"
         process.send_signal(signum)
         rest = await asyncio.wait_for(process.stderr.read(), STOP_BUDGET_SECONDS)
         code = await asyncio.wait_for(process.wait(), STOP_BUDGET_SECONDS)
+        assert await asyncio.wait_for(loop.sock_recv(notify, 64), 1) == b"STOPPING=1"
     finally:
+        notify.close()
         if process.returncode is None:
             process.kill()
             await process.wait()
