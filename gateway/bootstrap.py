@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .const import DOMAINS
 from .core import Gateway
+from .entity_component import async_get_component
 from .exceptions import GatewayError
 from .loader import import_component
 
@@ -36,13 +38,21 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
     return gw
 
 
-async def async_setup_entities(gw: Gateway, entries: tuple[PlatformEntry, ...]) -> None:
-    """Set up each entity domain that has entries (domains run one after another)."""
+async def async_setup_entities(gw: Gateway, entries: Sequence[PlatformEntry]) -> None:
+    """Set up every entity domain with its entries (domains one after another).
+
+    On the first call each domain's component is created; later calls (a reload) add entries
+    to the existing components.
+    """
     by_domain: dict[str, list[PlatformEntry]] = defaultdict(list)
     for entry in entries:
         by_domain[entry.domain].append(entry)
     for domain in DOMAINS:
-        await async_setup_component(gw, f"gateway.domains.{domain}", by_domain.get(domain, []))
+        component = async_get_component(gw, domain)
+        if component is None:
+            await async_setup_component(gw, f"gateway.domains.{domain}", by_domain[domain])
+        elif by_domain[domain]:
+            await component.async_setup_entries(by_domain[domain])
 
 
 async def async_setup_component(gw: Gateway, module_name: str, *config: Any) -> None:

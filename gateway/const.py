@@ -21,6 +21,8 @@ EVENT_GATEWAY_STARTED: Final = "gateway_started"
 EVENT_GATEWAY_STOP: Final = "gateway_stop"
 EVENT_GATEWAY_FINAL_WRITE: Final = "gateway_final_write"
 EVENT_GATEWAY_CLOSE: Final = "gateway_close"
+EVENT_RELOAD_STARTED: Final = "reload_started"
+EVENT_RELOAD_FINISHED: Final = "reload_finished"
 
 SERVICE_TURN_ON: Final = "turn_on"
 SERVICE_TURN_OFF: Final = "turn_off"

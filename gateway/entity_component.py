@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -55,6 +56,23 @@ class EntityComponent:
         if platform_name not in self.platforms:
             self.platforms[platform_name] = EntityPlatform(self.gw, self, platform_name)
         return self.platforms[platform_name]
+
+    async def async_setup_entries(self, entries: Sequence[PlatformEntry]) -> None:
+        """Set up entries concurrently; a failure is logged with its location, others go on."""
+        results = await asyncio.gather(
+            *(self.async_setup_entry(entry) for entry in entries), return_exceptions=True
+        )
+        for entry, result in zip(entries, results, strict=True):
+            if isinstance(result, BaseException):
+                _LOGGER.error(
+                    "%s: setting up %s.%s (platform %s) failed: %s",
+                    entry.source,
+                    self.domain,
+                    entry.config.id,
+                    entry.platform,
+                    result,
+                    exc_info=None if isinstance(result, GatewayError | ImportError) else result,
+                )
 
     async def async_setup_entry(self, entry: PlatformEntry) -> None:
         """Set up one configured entity (one list item under the domain key)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -11,6 +12,8 @@ from .blocking import enable_debug
 from .bootstrap import async_setup_gateway
 from .const import EXIT_OK
 from .core import Gateway
+from .exceptions import ConfigError
+from .reload import async_reload_from_file
 from .systemd import async_setup_systemd
 
 if TYPE_CHECKING:
@@ -51,6 +54,15 @@ def _install_signal_handlers(gw: Gateway) -> None:
 
     gw.loop.add_signal_handler(signal.SIGTERM, request_stop, "SIGTERM")
     gw.loop.add_signal_handler(signal.SIGINT, request_stop, "SIGINT")
-    gw.loop.add_signal_handler(
-        signal.SIGHUP, _LOGGER.warning, "SIGHUP: reload is not supported yet"
-    )
+    gw.loop.add_signal_handler(signal.SIGHUP, _request_reload, gw)
+
+
+def _request_reload(gw: Gateway) -> None:
+    """SIGHUP: reload in a tracked task; an invalid file is logged and changes nothing."""
+
+    async def reload() -> None:
+        with contextlib.suppress(ConfigError):
+            await async_reload_from_file(gw)
+
+    _LOGGER.info("SIGHUP received; reloading the configuration")
+    gw.async_create_task(reload(), name="reload")

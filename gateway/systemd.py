@@ -11,7 +11,7 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 
-from .const import EVENT_GATEWAY_STOP
+from .const import EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
 from .core import Event, Gateway, callback
 from .event import async_track_time_interval
 
@@ -65,16 +65,15 @@ def _watchdog_interval(env: Mapping[str, str]) -> float | None:
 
 
 @callback
-def async_setup_systemd(gw: Gateway, notifier: Notifier | None = None) -> Callable[[], None]:
-    """Send READY now and WATCHDOG from the loop; STOPPING when the gateway stops.
+def async_setup_systemd(gw: Gateway, notifier: Notifier | None = None) -> None:
+    """Send READY now, WATCHDOG from the loop, RELOADING/READY around reloads, STOPPING.
 
     Call it once hardware and entities are set up (not waiting for the broker). The watchdog
     ping runs in the loop, so a stalled loop stops the pings and systemd restarts the service.
-    Returns a function that sends READY again after a reload.
     """
     notifier = notifier or Notifier()
     if not notifier.enabled:
-        return lambda: None
+        return
     cancel_watchdog: Callable[[], None] | None = None
     if notifier.watchdog_interval:
         cancel_watchdog = async_track_time_interval(
@@ -89,5 +88,6 @@ def async_setup_systemd(gw: Gateway, notifier: Notifier | None = None) -> Callab
         notifier.close()
 
     gw.bus.async_listen_once(EVENT_GATEWAY_STOP, on_stop)
+    gw.bus.async_listen(EVENT_RELOAD_STARTED, callback(lambda _e: notifier.notify("RELOADING=1")))
+    gw.bus.async_listen(EVENT_RELOAD_FINISHED, callback(lambda _e: notifier.notify("READY=1")))
     notifier.notify("READY=1")
-    return lambda: notifier.notify("READY=1")

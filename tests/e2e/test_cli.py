@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateway.const import __version__
+from tests.helpers import in_thread
 
 START_TIMEOUT = 30.0
 STOP_BUDGET_SECONDS = 5.0
@@ -142,3 +143,36 @@ async def test_run_and_stop_cleanly_on_signal(
     assert "Traceback" not in log
     assert "Detected blocking call" not in log
     assert "stopping" in log
+
+
+async def test_sighup_reloads_and_notifies_systemd(valid_config: Path, tmp_path: Path) -> None:
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.setblocking(False)
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", "run", "-c", str(valid_config),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert process.stderr is not None
+    loop = asyncio.get_running_loop()
+
+    async def next_notification() -> bytes:
+        return await asyncio.wait_for(loop.sock_recv(notify, 64), START_TIMEOUT)
+
+    try:
+        assert await next_notification() == b"READY=1"
+        changed = VALID.format(state_dir=tmp_path / "state").replace("Relay 1", "Relay 9")
+        await in_thread(valid_config.write_text, changed)
+        process.send_signal(signal.SIGHUP)
+        assert await next_notification() == b"RELOADING=1"
+        assert await next_notification() == b"READY=1"
+        process.send_signal(signal.SIGTERM)
+        log = (await asyncio.wait_for(process.stderr.read(), STOP_BUDGET_SECONDS)).decode()
+        assert await asyncio.wait_for(process.wait(), STOP_BUDGET_SECONDS) == 0
+    finally:
+        notify.close()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert "Reloaded: 1 added, 1 removed, 0 changed, 2 unchanged" in log

@@ -1,0 +1,128 @@
+"""Apply a new configuration to a running gateway without a restart.
+
+Entities are compared by their entity id: an entry that is gone is removed, a new one is set up,
+one whose settings changed is removed and set up again, and an unchanged one is not touched (an
+output keeps its state and its pin). Sections that need a restart (`gateway`, `mqtt`, `gpio`,
+`serial`) are reported, not applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .bootstrap import async_setup_entities
+from .config import load_config
+from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
+from .core import Gateway
+from .entity_component import async_get_component
+from .exceptions import ConfigError
+from .loader import resolve_platform_schema
+
+if TYPE_CHECKING:
+    from .config.model import Config, PlatformEntry
+
+__all__ = ["ReloadPlan", "async_reload", "async_reload_from_file", "plan_reload"]
+
+_LOGGER = logging.getLogger(__name__)
+RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadPlan:
+    """What a reload changes, by entity id."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    restart_required: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changed": list(self.changed),
+            "restart_required": list(self.restart_required),
+        }
+
+
+def _entity_id(entry: PlatformEntry) -> str:
+    return f"{entry.domain}.{entry.config.id}"
+
+
+def _same(old: PlatformEntry, new: PlatformEntry) -> bool:
+    """Equal settings; where the entry sits in the file does not matter."""
+    return (old.platform, old.config) == (new.platform, new.config)
+
+
+def plan_reload(old: Config, new: Config) -> ReloadPlan:
+    """Compare two configs (pure)."""
+    before = {_entity_id(entry): entry for entry in old.entities}
+    after = {_entity_id(entry): entry for entry in new.entities}
+    common = [entity_id for entity_id in after if entity_id in before]
+    return ReloadPlan(
+        added=tuple(entity_id for entity_id in after if entity_id not in before),
+        removed=tuple(entity_id for entity_id in before if entity_id not in after),
+        changed=tuple(e for e in common if not _same(before[e], after[e])),
+        unchanged=tuple(e for e in common if _same(before[e], after[e])),
+        restart_required=tuple(
+            section
+            for section in RESTART_SECTIONS
+            if getattr(old, section) != getattr(new, section)
+        ),
+    )
+
+
+async def async_reload(gw: Gateway, new: Config) -> ReloadPlan:
+    """Apply `new` (already validated) to the running gateway; returns what changed."""
+    if gw.config is None:
+        raise RuntimeError("the gateway has no config to reload from")
+    plan = plan_reload(gw.config, new)
+    for entity_id in (*plan.removed, *plan.changed):
+        domain = entity_id.partition(".")[0]
+        component = async_get_component(gw, domain)
+        if component is not None:
+            await component.async_remove_entity(entity_id)
+    wanted = {*plan.added, *plan.changed}
+    await async_setup_entities(gw, [entry for entry in new.entities if _entity_id(entry) in wanted])
+    gw.config = _keep_restart_sections(gw.config, new)
+    if plan.restart_required:
+        _LOGGER.warning(
+            "Reload: changes to %s take effect after a restart", ", ".join(plan.restart_required)
+        )
+    _LOGGER.info(
+        "Reloaded: %d added, %d removed, %d changed, %d unchanged",
+        len(plan.added),
+        len(plan.removed),
+        len(plan.changed),
+        len(plan.unchanged),
+    )
+    return plan
+
+
+def _keep_restart_sections(running: Config, new: Config) -> Config:
+    """The new config, except for the sections that only a restart applies."""
+    return replace(
+        new, core=running.core, mqtt=running.mqtt, gpio=running.gpio, serial=running.serial
+    )
+
+
+async def async_reload_from_file(gw: Gateway) -> ReloadPlan:
+    """Re-read the config file and apply it (SIGHUP and `bridge/request/reload`).
+
+    Raises ConfigError (already logged) when the new file is invalid: the running config stays.
+    """
+    if gw.config is None:
+        raise RuntimeError("the gateway has no config file to reload")
+    gw.bus.async_fire(EVENT_RELOAD_STARTED)
+    try:
+        new = await gw.async_add_executor_job(load_config, gw.config.path, resolve_platform_schema)
+    except ConfigError as exc:
+        _LOGGER.error("Reload rejected; keeping the running config:\n%s", "\n".join(exc.errors))
+        raise
+    else:
+        return await async_reload(gw, new)
+    finally:
+        gw.bus.async_fire(EVENT_RELOAD_FINISHED)

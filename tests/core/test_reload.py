@@ -1,0 +1,101 @@
+"""Reload: added, removed and changed entities applied; unchanged ones untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.bootstrap import async_setup_gateway
+from gateway.clock import FakeClock
+from gateway.config import load_config
+from gateway.entity_component import async_get_component
+from gateway.exceptions import ConfigError
+from gateway.loader import resolve_platform_schema
+from gateway.reload import async_reload_from_file, plan_reload
+from tests.conftest import assert_stops_clean
+from tests.helpers import in_thread
+
+BEFORE = """\
+gateway: {node_id: reload, state_dir: ./state}
+switch:
+  - {platform: virtual, name: Relay 1}
+  - {platform: virtual, name: Relay 2}
+sensor:
+  - {platform: virtual, name: Setpoint, value: 20}
+"""
+
+AFTER = """\
+gateway: {node_id: reload, state_dir: ./state}
+# Relay 1 moved down a line but is unchanged; Relay 2 is gone; Relay 3 is new.
+switch:
+  - {platform: virtual, name: Relay 3, initial: "on"}
+  - {platform: virtual, name: Relay 1}
+sensor:
+  - {platform: virtual, name: Setpoint, value: 22}
+"""
+
+INVALID = """\
+switch:
+  - {platform: virtual, name: Relay 1, initial: sideways}
+"""
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(BEFORE)
+    return path
+
+
+def test_plan_ignores_position_in_file(config_path: Path) -> None:
+    before = load_config(config_path, resolve_platform_schema)
+    config_path.write_text(AFTER)
+    after = load_config(config_path, resolve_platform_schema)
+    plan = plan_reload(before, after)
+    assert plan.added == ("switch.relay_3",)
+    assert plan.removed == ("switch.relay_2",)
+    assert plan.changed == ("sensor.setpoint",)
+    assert plan.unchanged == ("switch.relay_1",)
+    assert plan.restart_required == ()
+
+
+async def test_reload_applies_changes_and_keeps_unchanged_outputs(
+    config_path: Path, clock: FakeClock
+) -> None:
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    try:
+        await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay_1"})
+        component = async_get_component(gw, "switch")
+        assert component is not None
+        relay_1 = component.entities["switch.relay_1"]
+        await in_thread(config_path.write_text, AFTER)
+        plan = await async_reload_from_file(gw)
+        assert plan.as_dict()["added"] == ["switch.relay_3"]
+        assert component.entities["switch.relay_1"] is relay_1
+        assert gw.states.get("switch.relay_1").state == "ON"  # type: ignore[union-attr]
+        assert gw.states.get("switch.relay_2") is None
+        assert gw.states.get("switch.relay_3").state == "ON"  # type: ignore[union-attr]
+        assert gw.states.get("sensor.setpoint").state == "22"  # type: ignore[union-attr]
+        await gw.services.async_call("switch", "turn_off", {"entity_id": "switch.relay_3"})
+    finally:
+        await assert_stops_clean(gw)
+
+
+async def test_invalid_new_config_is_rejected_and_running_one_kept(
+    config_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    try:
+        await in_thread(config_path.write_text, INVALID)
+        with pytest.raises(ConfigError) as failure:
+            await async_reload_from_file(gw)
+        assert "switch.0.initial" in failure.value.errors[0]
+        assert "Reload rejected" in caplog.text
+        caplog.clear()
+        assert gw.config is config
+        assert gw.states.get("switch.relay_2") is not None
+    finally:
+        await assert_stops_clean(gw)
