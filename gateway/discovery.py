@@ -1,0 +1,137 @@
+"""Home Assistant MQTT discovery payloads (pure: no I/O).
+
+One device-based discovery message per board on `<prefix>/device/<node_id>/config`: a `dev`
+block, an `o` (origin) block and `cmps` with one component per entity. Components that were
+announced before but are gone from the config are sent once as `{"p": platform}`, which tells
+Home Assistant to remove them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .const import __version__
+
+__all__ = [
+    "DiscoveryEntity",
+    "DiscoveryNode",
+    "build_device_config",
+    "default_entity_id",
+    "discovery_topic",
+    "unique_id",
+]
+
+COMMANDABLE = frozenset({"switch", "light", "button"})
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryNode:
+    """The board: ids and topics shared by every component."""
+
+    node_id: str
+    name: str
+    base: str  # `<base_topic>/<node_id>`
+    model: str = "Boardgate gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryEntity:
+    """What discovery needs to know about one entity."""
+
+    domain: str
+    object_id: str
+    name: str
+    device_class: str | None = None
+    unit_of_measurement: str | None = None
+    state_class: str | None = None
+    payload_on: str = "ON"
+    payload_off: str = "OFF"
+
+
+def discovery_topic(prefix: str, node_id: str) -> str:
+    return f"{prefix}/device/{node_id}/config"
+
+
+def unique_id(node_id: str, domain: str, object_id: str) -> str:
+    return f"{node_id}_{domain}_{object_id}"
+
+
+def default_entity_id(node_id: str, domain: str, object_id: str) -> str:
+    """`switch.garage_pi_relay_1`: Home Assistant entity ids allow no dashes."""
+    return f"{domain}.{node_id.replace('-', '_')}_{object_id}"
+
+
+def build_device_config(
+    node: DiscoveryNode,
+    entities: Iterable[DiscoveryEntity],
+    removed: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The device discovery payload; `removed` maps unique ids to their platform."""
+    components: dict[str, dict[str, Any]] = {
+        uid: {"p": platform} for uid, platform in sorted((removed or {}).items())
+    }
+    for entity in entities:
+        components[unique_id(node.node_id, entity.domain, entity.object_id)] = _component(
+            node, entity
+        )
+    return {
+        "dev": {
+            "identifiers": [f"boardgate_{node.node_id}"],
+            "name": node.name,
+            "manufacturer": "Boardgate",
+            "model": node.model,
+            "sw_version": __version__,
+        },
+        "o": {"name": "boardgate", "sw_version": __version__},
+        "qos": 1,
+        "cmps": components,
+    }
+
+
+def _component(node: DiscoveryNode, entity: DiscoveryEntity) -> dict[str, Any]:
+    topic = f"{node.base}/{entity.domain}/{entity.object_id}"
+    component: dict[str, Any] = {
+        "p": entity.domain,
+        "name": entity.name,
+        "unique_id": unique_id(node.node_id, entity.domain, entity.object_id),
+        "default_entity_id": default_entity_id(node.node_id, entity.domain, entity.object_id),
+        "availability": [{"topic": f"{node.base}/status"}, {"topic": f"{topic}/availability"}],
+        "availability_mode": "all",
+    }
+    if entity.domain != "button":
+        component["state_topic"] = f"{topic}/state"
+        component["json_attributes_topic"] = f"{topic}/attributes"
+    if entity.domain in COMMANDABLE:
+        component["command_topic"] = f"{topic}/set"
+    component.update(_PLATFORM_KEYS[entity.domain](entity))
+    for key in ("device_class", "unit_of_measurement", "state_class"):
+        if (value := getattr(entity, key)) is not None:
+            component[key] = value
+    return component
+
+
+def _toggle_keys(entity: DiscoveryEntity) -> dict[str, Any]:
+    return {"payload_on": entity.payload_on, "payload_off": entity.payload_off}
+
+
+def _light_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
+    return {"schema": "json", "supported_color_modes": ["brightness"], "brightness_scale": 255}
+
+
+def _sensor_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
+    return {}
+
+
+def _button_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
+    return {"payload_press": "PRESS"}
+
+
+_PLATFORM_KEYS: dict[str, Callable[[DiscoveryEntity], dict[str, Any]]] = {
+    "switch": _toggle_keys,
+    "binary_sensor": _toggle_keys,
+    "sensor": _sensor_keys,
+    "light": _light_keys,
+    "button": _button_keys,
+}
