@@ -29,11 +29,16 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
     """
     gw = Gateway(clock=clock)
     gw.config = config
+    await async_setup_component(gw, "platforms.gpio", config.gpio)
     if config.mqtt is not None:
         await async_setup_component(gw, "gateway.mqtt", config.mqtt, config.core)
     else:
         _LOGGER.warning("No mqtt: section in the config; running without a broker")
+    await async_setup_component(gw, "platforms.serial", config.serial)
     await async_setup_entities(gw, config.entities)
+    if config.mqtt is not None:
+        await async_setup_component(gw, "gateway.bridge", config.core)
+    await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()
     return gw
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .const import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, __version__
-from .exceptions import ConfigError
+from .exceptions import ConfigError, GatewayError
 
 __all__ = ["main"]
 
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check-config", help="validate the configuration and exit")
     _add_config_argument(check)
+    commands.add_parser(
+        "demo", help="run on mock pins, a simulated serial device and a private local broker"
+    )
     return parser
 
 
@@ -73,12 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_OK
+    except GatewayError as exc:
+        print(f"boardgate: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception:
         _LOGGER.exception("Unexpected failure")
         return EXIT_FAILURE
 
 
 def _dispatch(args: argparse.Namespace, debug: bool) -> int:
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo()
     from .config import load_config
     from .loader import resolve_platform_schema
 

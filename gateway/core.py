@@ -14,6 +14,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -61,6 +62,7 @@ _CallableT = TypeVar("_CallableT", bound=Callable[..., Any])
 STOP_STAGE_TIMEOUT = 2.0
 FINAL_WRITE_TIMEOUT = 1.0
 EXECUTOR_SHUTDOWN_TIMEOUT = 1.0
+DEFAULT_IO_WORKERS = 2
 
 
 def callback(func: _CallableT) -> _CallableT:
@@ -396,6 +398,11 @@ class Gateway:
         self.loop_thread_id = threading.get_ident()
         self.clock: Clock = clock or LoopClock(self.loop)
         self.executor = GatewayExecutor(executor_workers, "boardgate-worker")
+        # Libraries (aiomqtt's connect, getaddrinfo) use the loop's default executor: give it
+        # named threads so a leak or a stuck call there is recognisable.
+        self.loop.set_default_executor(
+            ThreadPoolExecutor(DEFAULT_IO_WORKERS, thread_name_prefix="boardgate-io")
+        )
         self.executor_timeout = executor_timeout
         self.bus = EventBus(self)
         self.states = StateMachine(self.bus, self.loop)

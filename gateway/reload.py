@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .bootstrap import async_setup_entities
+from .automation import async_get_component as async_get_automations
+from .bootstrap import async_setup_component, async_setup_entities
 from .config import load_config
 from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
 from .core import Gateway
@@ -38,13 +39,15 @@ class ReloadPlan:
     changed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     restart_required: tuple[str, ...] = field(default=())
+    automations_changed: bool = False
 
-    def as_dict(self) -> dict[str, list[str]]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "added": list(self.added),
             "removed": list(self.removed),
             "changed": list(self.changed),
             "restart_required": list(self.restart_required),
+            "automations_changed": self.automations_changed,
         }
 
 
@@ -72,6 +75,7 @@ def plan_reload(old: Config, new: Config) -> ReloadPlan:
             for section in RESTART_SECTIONS
             if getattr(old, section) != getattr(new, section)
         ),
+        automations_changed=old.automations != new.automations,
     )
 
 
@@ -87,6 +91,8 @@ async def async_reload(gw: Gateway, new: Config) -> ReloadPlan:
             await component.async_remove_entity(entity_id)
     wanted = {*plan.added, *plan.changed}
     await async_setup_entities(gw, [entry for entry in new.entities if _entity_id(entry) in wanted])
+    if plan.automations_changed:
+        await _async_reload_automations(gw, new)
     gw.config = _keep_restart_sections(gw.config, new)
     if plan.restart_required:
         _LOGGER.warning(
@@ -100,6 +106,13 @@ async def async_reload(gw: Gateway, new: Config) -> ReloadPlan:
         len(plan.unchanged),
     )
     return plan
+
+
+async def _async_reload_automations(gw: Gateway, new: Config) -> None:
+    """Automations are cheap to rebuild: unload them all and set up the new ones."""
+    if (component := async_get_automations(gw)) is not None:
+        await component.async_unload()
+    await async_setup_component(gw, "gateway.automation", new.automations)
 
 
 def _keep_restart_sections(running: Config, new: Config) -> Config:

@@ -32,9 +32,13 @@ def run(config: Config, *, debug: bool = False) -> int:
 async def _async_run(config: Config, debug: bool) -> int:
     loop = asyncio.get_running_loop()
     undo_debug = enable_debug(loop) if debug else None
+    early_signals = record_signals_during_setup(loop)
     try:
         gw = await async_setup_gateway(config)
-        _install_signal_handlers(gw)
+        install_signal_handlers(gw)
+        if early_signals:
+            _LOGGER.info("%s received during start-up; stopping", early_signals[0])
+            gw.async_request_stop(EXIT_OK)
         async_setup_systemd(gw)
         _LOGGER.info(
             "Boardgate running as %s with %d entities", config.core.node_id, len(config.entities)
@@ -45,7 +49,18 @@ async def _async_run(config: Config, debug: bool) -> int:
             undo_debug()
 
 
-def _install_signal_handlers(gw: Gateway) -> None:
+def record_signals_during_setup(loop: asyncio.AbstractEventLoop) -> list[str]:
+    """Until the gateway exists, SIGTERM/SIGINT are remembered instead of killing the process
+    (MQTT may already be connected, and a clean stop publishes `offline`)."""
+    received: list[str] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, received.append, signal.Signals(signum).name)
+    return received
+
+
+def install_signal_handlers(gw: Gateway) -> None:
+    """SIGTERM/SIGINT stop the gateway (exit 0); SIGHUP reloads the config."""
+
     def request_stop(signame: str) -> None:
         _LOGGER.info("%s received; stopping", signame)
         gw.loop.remove_signal_handler(signal.SIGTERM)

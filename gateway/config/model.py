@@ -12,7 +12,10 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from gateway.config.automation import AutomationConfig
 
 __all__ = [
     "PIN_FACTORIES",
@@ -131,6 +134,18 @@ class EntityConfig:
     name: str
     id: str
 
+    def claims(self) -> tuple[Claim, ...]:
+        """Hardware this entity takes for itself, so no other entity may use it.
+
+        Each claim is (config key, resource id, description), e.g. `("pin", "gpio:18",
+        "pin BOARD12 (GPIO18)")`; the validator reports a resource claimed twice.
+        """
+        return ()
+
+
+# (config key, resource id, description)
+Claim = tuple[str, str, str]
+
 
 @dataclass(frozen=True, slots=True)
 class PlatformEntry:
@@ -152,6 +167,7 @@ class Config:
     gpio: GpioConfig
     serial: tuple[SerialPortConfig, ...] = ()
     entities: tuple[PlatformEntry, ...] = ()
+    automations: tuple[AutomationConfig, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

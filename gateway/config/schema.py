@@ -36,7 +36,7 @@ __all__ = [
     "validate_serial_port",
 ]
 
-TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *DOMAINS)
+TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *DOMAINS, "automation")
 
 _GATEWAY: Final = vol.Schema(
     {
@@ -103,7 +103,9 @@ _MQTT: Final = vol.Schema(
         vol.Optional("password"): cv.optional(cv.string),
         vol.Optional("client_id"): cv.non_empty_string,
         vol.Optional("protocol"): _protocol,
-        vol.Optional("keepalive"): cv.int_range(1, 65535),
+        # aiomqtt checks keepalive once a second and the broker drops a client at 1.5 x
+        # keepalive: below about 5 s a loaded board gets spurious disconnects.
+        vol.Optional("keepalive"): cv.int_range(5, 65535),
         vol.Optional("session_expiry"): cv.int_range(0, 2**32 - 1),
         vol.Optional("base_topic"): cv.topic_prefix,
         vol.Optional("qos"): cv.int_range(0, 2),

@@ -9,12 +9,18 @@ each section and each list item is validated on its own and every error of every
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
 import voluptuous as vol
 
+from gateway.config.automation import (
+    AUTOMATION_KEYS,
+    AutomationConfig,
+    mqtt_paths,
+    validate_automation,
+)
 from gateway.config.issues import ConfigPath, Issue, Mark, config_error
 from gateway.config.model import (
     Config,
@@ -92,7 +98,8 @@ class _Checker:
         gpio = self.section("gpio", validate_gpio) or GpioConfig()
         serial, serial_ids = self.serial_ports()
         entities = self.entities(resolve_schema, serial_ids)
-        return Config(self.path, core, mqtt, gpio, serial, entities)
+        automations = self.automations()
+        return Config(self.path, core, mqtt, gpio, serial, entities, automations)
 
     # --- reporting
 
@@ -162,12 +169,35 @@ class _Checker:
                 self.report_invalid(path, exc, SECTION_KEYS["serial"])
         return tuple(ports), set(first)
 
+    def automations(self) -> tuple[AutomationConfig, ...]:
+        """Each automation on its own; ids are unique, the second use is the error."""
+        found: list[AutomationConfig] = []
+        first: dict[str, str] = {}
+        for path, item in self.items("automation"):
+            automation_id = item.get("id")
+            if isinstance(automation_id, str) and automation_id in first:
+                where = first[automation_id]
+                self.report((*path, "id"), f"duplicate automation id (first at {where})")
+                continue
+            if isinstance(automation_id, str):
+                first[automation_id] = self.source(path)
+            try:
+                automation = validate_automation(item, self.source(path))
+            except vol.Invalid as exc:
+                self.report_invalid(path, exc, AUTOMATION_KEYS)
+                continue
+            if "mqtt" not in self.root:
+                for used in mqtt_paths(automation):
+                    self.report((*path, *used), "uses MQTT, but there is no mqtt: section")
+            found.append(automation)
+        return tuple(found)
+
     # --- entities
 
     def entities(
         self, resolve_schema: ResolveSchema, serial_ids: set[str]
     ) -> tuple[PlatformEntry, ...]:
-        entries: list[PlatformEntry] = []
+        located: list[tuple[ConfigPath, PlatformEntry]] = []
         for domain in DOMAINS:
             first: dict[str, str] = {}
             for path, item in self.items(domain):
@@ -177,8 +207,15 @@ class _Checker:
                     and self.unique(entry, path, item, first)
                     and self.linked(entry, path, serial_ids)
                 ):
-                    entries.append(entry)
-        return tuple(entries)
+                    located.append((path, entry))
+        self.exclusive(located)
+        return tuple(entry for _, entry in located)
+
+    def exclusive(self, located: Sequence[tuple[ConfigPath, PlatformEntry]]) -> None:
+        """Report hardware (a GPIO pin, say) that two entities claim."""
+        path_of = {id(entry): path for path, entry in located}
+        for entry, key, message in find_claim_conflicts(entry for _, entry in located):
+            self.report((*path_of[id(entry)], key), message)
 
     def entity(
         self, path: ConfigPath, item: dict[Any, Any], resolve_schema: ResolveSchema
@@ -251,3 +288,18 @@ def _unknown_key(key: Hashable, known: Sequence[str]) -> str:
     if close:
         return f"unknown key (did you mean {close[0]}?)"
     return f"unknown key (expected one of: {', '.join(known)})"
+
+
+def find_claim_conflicts(
+    entries: Iterable[PlatformEntry],
+) -> list[tuple[PlatformEntry, str, str]]:
+    """Each entry that claims a resource an earlier entry claimed: (entry, key, message)."""
+    owners: dict[str, PlatformEntry] = {}
+    conflicts: list[tuple[PlatformEntry, str, str]] = []
+    for entry in entries:
+        for key, resource, description in entry.config.claims():
+            first = owners.setdefault(resource, entry)
+            if first is not entry:
+                owner = f"{first.domain}.{first.config.id} ({first.source})"
+                conflicts.append((entry, key, f"{description} is already used by {owner}"))
+    return conflicts

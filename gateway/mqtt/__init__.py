@@ -63,8 +63,9 @@ async def async_setup(gw: Gateway, config: MqttConfig, core: CoreConfig) -> None
     publisher = StatePublisher(gw, connection, node_base, config.qos, config.retain)
     commands = CommandRouter(gw, connection, publisher)
     gw.data[DATA_MQTT] = MqttData(config, node_base, connection, publisher, commands)
-    publisher.async_start()
+    # Commands first: an entity's command topics are subscribed before its state is published.
     commands.async_start()
+    publisher.async_start()
     gw.bus.async_listen_once(EVENT_GATEWAY_FINAL_WRITE, connection.async_final_write)
     gw.bus.async_listen_once(EVENT_GATEWAY_CLOSE, connection.async_close)
     connection.async_start()

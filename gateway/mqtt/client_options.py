@@ -19,6 +19,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from .socket_guard import guard_socket_registration
+
 if TYPE_CHECKING:
     from ..config.model import MqttConfig
 
@@ -26,6 +28,18 @@ __all__ = ["CONNECT_TIMEOUT", "build_client", "dispatch_queue_type"]
 
 CONNECT_TIMEOUT = 10.0
 _CLIENT_LOGGER = logging.getLogger("gateway.mqtt.client")
+
+
+def _demote_errors(record: logging.LogRecord) -> bool:
+    """paho logs a lost or refused connection as ERROR; for a gateway that reconnects on its
+    own it is a WARNING (the connection manager reports the failure itself)."""
+    if record.levelno > logging.WARNING:
+        record.levelno = logging.WARNING
+        record.levelname = logging.getLevelName(logging.WARNING)
+    return True
+
+
+_CLIENT_LOGGER.addFilter(_demote_errors)
 # Nagle's algorithm delays a small publish that follows a PUBACK by ~40 ms.
 _NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -60,11 +74,18 @@ def _tls(config: MqttConfig) -> tuple[aiomqtt.TLSParameters | None, bool | None]
     return params, config.tls.insecure or None
 
 
-def build_client(config: MqttConfig, will_topic: str, queue_type: QueueType) -> aiomqtt.Client:
+def build_client(
+    config: MqttConfig,
+    will_topic: str,
+    queue_type: QueueType,
+    connect_timeout: float = CONNECT_TIMEOUT,
+) -> aiomqtt.Client:
     """A new, unconnected client for one attempt. Must be called in the event loop.
 
-    The session is persistent (MQTT 5: clean start off plus `session_expiry`; 3.1.1: clean
-    session off), so QoS 1 commands sent during a short outage are delivered afterwards.
+    `connect_timeout` bounds the wait for the CONNACK (aiomqtt does not notice a connection
+    closed before it). The session is persistent (MQTT 5: clean start off plus
+    `session_expiry`; 3.1.1: clean session off), so QoS 1 commands sent during a short outage
+    are delivered afterwards.
     """
     tls_params, tls_insecure = _tls(config)
     v5 = config.protocol == "5"
@@ -72,7 +93,7 @@ def build_client(config: MqttConfig, will_topic: str, queue_type: QueueType) -> 
     if v5:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = config.session_expiry
-    return aiomqtt.Client(
+    client = aiomqtt.Client(
         config.host,
         config.port,
         username=config.username,
@@ -84,10 +105,12 @@ def build_client(config: MqttConfig, will_topic: str, queue_type: QueueType) -> 
         properties=properties,
         will=aiomqtt.Will(will_topic, b"offline", qos=1, retain=True),
         keepalive=config.keepalive,
-        timeout=CONNECT_TIMEOUT,
+        timeout=connect_timeout,
         tls_params=tls_params,
         tls_insecure=tls_insecure,
         socket_options=[_NODELAY],
         queue_type=queue_type,
         logger=_CLIENT_LOGGER,
     )
+    guard_socket_registration(client)
+    return client

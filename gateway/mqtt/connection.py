@@ -16,54 +16,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
 import paho.mqtt.client as mqtt
-from paho.mqtt.reasoncodes import ReasonCode
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from ..core import Event, Gateway, Job, callback
 from .backoff import Backoff
-from .client_options import build_client, dispatch_queue_type
+from .client_options import CONNECT_TIMEOUT, build_client, dispatch_queue_type
 from .models import MqttStats, PublishMessage, ReceiveMessage
 from .outbox import Outbox
-from .subscriptions import SubscriptionIndex
+from .subscriber import SUBSCRIBE_WINDOW, Subscriber
 
 if TYPE_CHECKING:
     from ..config.model import MqttConfig
 
-__all__ = ["MqttConnection", "Subscription"]
+__all__ = ["MqttConnection"]
 
 _LOGGER = logging.getLogger(__name__)
 
 GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final write has 1 s)
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
-SUBSCRIBE_BATCH = 100
-_FAILED_SUBACK = 0x80
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def _refused(code: object) -> bool:
-    """Whether a SUBACK entry is a failure (paho gives ReasonCodes, or ints for 3.1.1)."""
-    value = code.value if isinstance(code, ReasonCode) else code
-    return isinstance(value, int) and value >= _FAILED_SUBACK
-
-
-@dataclass(slots=True, eq=False)
-class Subscription:
-    """One `async_subscribe` call: its filter, QoS and the callback's job."""
-
-    topic_filter: str
-    qos: int
-    job: Job[Any]
 
 
 class MqttConnection:
@@ -76,15 +57,13 @@ class MqttConnection:
         self.config = config
         self.status_topic = status_topic
         self._backoff = backoff or Backoff()
-        self._index: SubscriptionIndex[Subscription] = SubscriptionIndex()
-        self._filter_qos: dict[str, int] = {}
+        self._subscriber = Subscriber(config.protocol == "5", self._async_subscriptions_synced)
+        self._held: deque[PublishMessage] = deque()
         self._outbox = Outbox(config.outbox_size)
         self._queue_type = dispatch_queue_type(self._async_dispatch)
         self._client: aiomqtt.Client | None = None
         self._paho: mqtt.Client | None = None
         self._ready = False
-        self._pending_ops: dict[str, bool] = {}  # filter -> subscribe (True) / unsubscribe
-        self._sync_task: asyncio.Task[None] | None = None
         self._on_connect: list[Job[Any]] = []
         self._listeners: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
@@ -94,6 +73,7 @@ class MqttConnection:
         self._received = 0
         self._failures = 0
         self.last_error: Exception | None = None
+        self.connect_timeout = CONNECT_TIMEOUT
 
     # -- state --------------------------------------------------------------------------------
 
@@ -110,7 +90,7 @@ class MqttConnection:
     @property
     def in_sync(self) -> bool:
         """Ready, and every subscription change has been acknowledged by the broker."""
-        return self._ready and not self._pending_ops and self._sync_task is None
+        return self._ready and self._subscriber.in_sync
 
     @property
     def failures(self) -> int:
@@ -126,7 +106,7 @@ class MqttConnection:
             published=self._published,
             received=self._received,
             dropped=self._outbox.dropped,
-            queued=len(self._outbox),
+            queued=len(self._outbox) + len(self._held),
         )
 
     @callback
@@ -153,7 +133,20 @@ class MqttConnection:
 
     @callback
     def async_publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        """Publish without waiting; queued in the outbox while disconnected."""
+        """Publish without waiting; queued in the outbox while disconnected.
+
+        While a subscription change is on its way to the broker, publishes wait for its
+        acknowledgement: whatever is published after `async_subscribe` returns reaches the
+        broker after the subscription is active (a state seen means its commands are heard).
+        """
+        if self._paho is None:
+            self._outbox.put(PublishMessage(topic, payload, qos, retain))
+        elif self._held or not self._subscriber.in_sync:
+            self._held.append(PublishMessage(topic, payload, qos, retain))
+        else:
+            self._async_send(topic, payload, qos, retain)
+
+    def _async_send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         paho = self._paho
         if paho is not None:
             info = paho.publish(topic, payload, qos, retain)
@@ -161,6 +154,15 @@ class MqttConnection:
                 self._published += 1
                 return
         self._outbox.put(PublishMessage(topic, payload, qos, retain))
+
+    @callback
+    def _async_subscriptions_synced(self) -> None:
+        """Release the publishes held during a subscription change, in order."""
+        if self._subscriber.in_sync:
+            held, self._held = self._held, deque()
+            for message in held:
+                self._async_send(message.topic, message.payload, message.qos, message.retain)
+        self._notify()
 
     # -- subscriptions ------------------------------------------------------------------------
 
@@ -170,76 +172,14 @@ class MqttConnection:
     ) -> Callable[[], None]:
         """Deliver messages matching `topic_filter` to `msg_callback`; returns an unsubscriber.
 
-        Raises ValueError for an invalid filter or QoS. The broker is asked once per distinct
-        filter (again when a higher QoS is wanted), and again after every reconnect.
+        Raises ValueError for an invalid filter or QoS. Subscriptions survive reconnects.
         """
-        if qos not in (0, 1, 2):
-            raise ValueError(f"invalid QoS {qos!r}")
-        subscription = Subscription(topic_filter, qos, Job(msg_callback))
-        self._index.add(topic_filter, subscription)
-        if qos > self._filter_qos.get(topic_filter, -1):
-            self._filter_qos[topic_filter] = qos
-            self._async_queue_op(topic_filter, subscribe=True)
-        removed = False
+        return self._subscriber.async_add(topic_filter, msg_callback, qos)
 
-        @callback
-        def unsubscribe() -> None:
-            nonlocal removed
-            if removed:
-                return
-            removed = True
-            if self._index.remove(topic_filter, subscription):
-                del self._filter_qos[topic_filter]
-                self._async_queue_op(topic_filter, subscribe=False)
-
-        return unsubscribe
-
-    def _async_queue_op(self, topic_filter: str, *, subscribe: bool) -> None:
-        """Remember a change for the broker; a reconnect resubscribes everything anyway."""
-        if self._client is None:
-            return
-        self._pending_ops.pop(topic_filter, None)
-        self._pending_ops[topic_filter] = subscribe
-        if self._sync_task is None:
-            self._sync_task = self.gw.loop.create_task(
-                self._async_sync(self._client), name="mqtt subscription sync"
-            )
-
-    async def _async_sync(self, client: aiomqtt.Client) -> None:
-        """Send the queued subscription changes, batched, until none are left."""
-        try:
-            while self._pending_ops:
-                ops, self._pending_ops = self._pending_ops, {}
-                await self._async_subscribe_filters(
-                    client, [topic for topic, add in ops.items() if add]
-                )
-                removed = [topic for topic, add in ops.items() if not add]
-                if removed:
-                    await client.unsubscribe(removed)
-        except aiomqtt.MqttError as err:
-            _LOGGER.debug("Subscription change failed (the connection is going): %s", err)
-        finally:
-            self._sync_task = None
-            self._notify()
-
-    async def _async_subscribe_filters(self, client: aiomqtt.Client, filters: list[str]) -> None:
-        v5 = self.config.protocol == "5"
-        for start in range(0, len(filters), SUBSCRIBE_BATCH):
-            batch = filters[start : start + SUBSCRIBE_BATCH]
-            topics: list[Any] = [
-                # Retain-as-published keeps the retain flag, so retained commands are spotted.
-                (topic, SubscribeOptions(qos=self._filter_qos[topic], retainAsPublished=True))
-                if v5
-                else (topic, self._filter_qos[topic])
-                for topic in batch
-                if topic in self._filter_qos
-            ]
-            if not topics:
-                continue
-            granted = await client.subscribe(topics)
-            for (topic, _), code in zip(topics, granted, strict=False):
-                if _refused(code):
-                    _LOGGER.warning("The broker refused the subscription to %s: %s", topic, code)
+    @callback
+    def async_filters(self) -> list[str]:
+        """The distinct filters subscribed (for diagnostics and tests)."""
+        return self._subscriber.filters()
 
     @callback
     def _async_dispatch(self, message: aiomqtt.Message) -> None:
@@ -247,7 +187,11 @@ class MqttConnection:
         self._received += 1
         try:
             topic = message.topic.value
-            matches = self._index.match(topic)
+            properties = message.properties
+            identifiers = (
+                getattr(properties, "SubscriptionIdentifier", None) if properties else None
+            )
+            matches = self._subscriber.match(topic, identifiers)
             if not matches:
                 return
             payload = message.payload
@@ -302,7 +246,9 @@ class MqttConnection:
             await self._async_wait_backoff()
 
     async def _async_connect_and_serve(self) -> None:
-        client = build_client(self.config, self.status_topic, self._queue_type)
+        client = build_client(
+            self.config, self.status_topic, self._queue_type, self.connect_timeout
+        )
         async with client:
             try:
                 await self._async_connected(client)
@@ -324,8 +270,8 @@ class MqttConnection:
         self.async_publish(self.status_topic, b"online", 1, True)
         for message in self._outbox.drain():
             self.async_publish(message.topic, message.payload, message.qos, message.retain)
-        self._pending_ops.clear()
-        await self._async_subscribe_filters(client, list(self._filter_qos))
+        client.pending_calls_threshold = 2 * SUBSCRIBE_WINDOW
+        await self._subscriber.async_attach(client)
         for job in list(self._on_connect):
             try:
                 self.gw.async_run_job(job)
@@ -356,6 +302,9 @@ class MqttConnection:
 
     async def _async_goodbye(self, client: aiomqtt.Client) -> None:
         """Publish `offline` and wait for its PUBACK: everything before it is then flushed."""
+        held, self._held = self._held, deque()
+        for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
+            self._async_send(message.topic, message.payload, message.qos, message.retain)
         self._paho = None
         try:
             await client.publish(
@@ -371,19 +320,24 @@ class MqttConnection:
         self._client = None
         self._paho = None
         self._ready = False
-        self._pending_ops.clear()
-        if self._sync_task is not None:
-            self._sync_task.cancel()
+        self._subscriber.async_detach()
+        held, self._held = self._held, deque()
+        for message in held:
+            self._outbox.put(message)
         if was_ready and not self._stop.done():
             _LOGGER.warning("Lost the connection to the MQTT broker at %s", self._address)
         self._notify()
 
     @callback
     def _async_failed(self, err: Exception) -> None:
+        # paho leaves the socket of a failed TLS handshake in the chained exception's
+        # traceback; let it go now rather than whenever `last_error` is replaced.
+        err.__context__ = None
         self._failures += 1
         self.last_error = err
         log = _LOGGER.warning if self._failures == 1 else _LOGGER.debug
-        log("Cannot connect to the MQTT broker at %s: %s", self._address, err or type(err))
+        reason = str(err) or type(err).__name__
+        log("Cannot connect to the MQTT broker at %s: %s", self._address, reason)
         self._notify()
 
     async def _async_wait_backoff(self) -> None:

@@ -99,3 +99,33 @@ async def test_invalid_new_config_is_rejected_and_running_one_kept(
         assert gw.states.get("switch.relay_2") is not None
     finally:
         await assert_stops_clean(gw)
+
+
+WITH_AUTOMATION = """\
+gateway: {node_id: reload, state_dir: ./state}
+switch:
+  - {platform: virtual, name: Relay 1}
+  - {platform: virtual, name: Relay 2}
+sensor:
+  - {platform: virtual, name: Setpoint, value: 20}
+automation:
+  - id: follow
+    trigger: [{platform: state, entity_id: switch.relay_1, to: "ON"}]
+    action: [{service: switch.turn_on, entity_id: switch.relay_2}]
+"""
+
+
+async def test_reload_replaces_automations(config_path: Path, clock: FakeClock) -> None:
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    try:
+        await in_thread(config_path.write_text, WITH_AUTOMATION)
+        plan = await async_reload_from_file(gw)
+        assert plan.automations_changed
+        assert plan.unchanged == ("switch.relay_1", "switch.relay_2", "sensor.setpoint")
+        await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay_1"})
+        await gw.async_block_till_done()
+        assert gw.states.get("switch.relay_2").state == "ON"  # type: ignore[union-attr]
+        assert gw.states.get("automation.follow").state == "on"  # type: ignore[union-attr]
+    finally:
+        await assert_stops_clean(gw)

@@ -176,3 +176,16 @@ async def test_sighup_reloads_and_notifies_systemd(valid_config: Path, tmp_path:
             process.kill()
             await process.wait()
     assert "Reloaded: 1 added, 1 removed, 0 changed, 2 unchanged" in log
+
+
+async def test_missing_pin_factory_library_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "gpio.yaml"
+    text = (
+        f"gateway: {{node_id: t, state_dir: {tmp_path}}}\ngpio: {{pin_factory: lgpio}}\n"
+        "switch:\n  - {platform: gpio, name: Relay, pin: 17}\n"
+    )
+    await in_thread(path.write_text, text)
+    code, _, err = await _run("run", "-c", str(path))
+    assert code == 1
+    assert "Traceback" not in err
+    assert "pip install lgpio" in err

@@ -1,0 +1,165 @@
+"""The bridge API: `<b>/bridge/info`, `<b>/bridge/health` and `<b>/bridge/request/<cmd>`.
+
+Requests carry JSON (an empty payload counts as `{}`) with an optional `transaction`, echoed in
+the response on `<b>/bridge/response/<cmd>`: `{"status": "ok", "data": {...}}` or
+`{"status": "error", "error": "..."}`. Retained requests are ignored, like retained commands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from . import mqtt
+from .const import (
+    DOMAINS,
+    EVENT_GATEWAY_STOP,
+    EVENT_RELOAD_FINISHED,
+    STATE_UNAVAILABLE,
+    __version__,
+)
+from .core import Event, Gateway, callback
+from .entity_component import async_get_component
+from .event import async_track_time_interval
+from .exceptions import ConfigError
+from .health import LoopLagMonitor, health_snapshot, read_rss_mb
+from .reload import async_reload_from_file
+
+if TYPE_CHECKING:
+    from .config.model import CoreConfig
+
+__all__ = ["Bridge", "async_setup"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Bridge:
+    """Publishes info and health, and answers requests."""
+
+    def __init__(self, gw: Gateway, core: CoreConfig) -> None:
+        self.gw = gw
+        self.core = core
+        self.base = f"{mqtt.get_data(gw).node_base}/bridge"
+        self.lag = LoopLagMonitor(gw.loop)
+        self.started = time.monotonic()
+        self._handlers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+            "health": self.async_health,
+            "info": self._async_info_data,
+            "reload": self._async_reload,
+        }
+
+    @callback
+    def async_start(self) -> None:
+        self.lag.async_start()
+        remove_request = mqtt.async_subscribe(
+            self.gw, f"{self.base}/request/+", self._async_on_request, qos=1
+        )
+        cancel_health = async_track_time_interval(
+            self.gw, self._async_health_tick, self.core.health_interval, name="bridge health"
+        )
+        remove_reload = self.gw.bus.async_listen(EVENT_RELOAD_FINISHED, self._async_on_reload)
+
+        @callback
+        def stop(_event: Event) -> None:
+            self.lag.async_stop()
+            remove_request()
+            cancel_health()
+            remove_reload()
+
+        self.gw.bus.async_listen_once(EVENT_GATEWAY_STOP, stop)
+        self.async_publish_info()
+
+    # -- info -------------------------------------------------------------------------------
+
+    @callback
+    def async_info(self) -> dict[str, Any]:
+        entities = []
+        for domain in DOMAINS:
+            component = async_get_component(self.gw, domain)
+            for entity_id, entity in sorted((component.entities if component else {}).items()):
+                state = self.gw.states.get(entity_id)
+                topics = mqtt.async_entity_topics(self.gw, entity_id)
+                entities.append(
+                    {
+                        "entity_id": entity_id,
+                        "domain": domain,
+                        "id": entity.object_id,
+                        "platform": entity.platform.platform_name if entity.platform else None,
+                        "topics": asdict(topics),
+                        "available": state is not None and state.state != STATE_UNAVAILABLE,
+                    }
+                )
+        return {"version": __version__, "node_id": self.core.node_id, "entities": entities}
+
+    @callback
+    def async_publish_info(self) -> None:
+        payload = json.dumps(self.async_info(), separators=(",", ":"))
+        mqtt.async_publish(self.gw, f"{self.base}/info", payload, qos=1, retain=True)
+
+    async def _async_info_data(self) -> dict[str, Any]:
+        return self.async_info()
+
+    @callback
+    def _async_on_reload(self, _event: Event) -> None:
+        self.async_publish_info()
+
+    # -- health -----------------------------------------------------------------------------
+
+    async def async_health(self) -> dict[str, Any]:
+        rss = await self.gw.async_add_executor_job(read_rss_mb)
+        stats = mqtt.async_get_stats(self.gw)
+        return health_snapshot(self.gw, self.lag, self.started, rss, asdict(stats))
+
+    async def _async_health_tick(self, _now: float) -> None:
+        payload = json.dumps(await self.async_health(), separators=(",", ":"))
+        mqtt.async_publish(self.gw, f"{self.base}/health", payload, qos=0, retain=False)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def _async_on_request(self, message: mqtt.ReceiveMessage) -> None:
+        if message.retain:
+            _LOGGER.warning("Ignoring retained bridge request on %s", message.topic)
+            return
+        command = message.topic.rsplit("/", 1)[-1]
+        response: dict[str, Any]
+        try:
+            request = json.loads(message.payload or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            request = None
+        transaction = request.get("transaction") if isinstance(request, dict) else None
+        if not isinstance(request, dict):
+            response = {"status": "error", "error": "the request must be a JSON object"}
+        elif (handler := self._handlers.get(command)) is None:
+            known = ", ".join(sorted(self._handlers))
+            response = {"status": "error", "error": f"unknown request {command!r} ({known})"}
+        else:
+            response = await self._async_run(handler)
+        if transaction is not None:
+            response["transaction"] = transaction
+        mqtt.async_publish(
+            self.gw, f"{self.base}/response/{command}", json.dumps(response), qos=1, retain=False
+        )
+
+    async def _async_run(self, handler: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        try:
+            return {"status": "ok", "data": await handler()}
+        except ConfigError as exc:
+            return {"status": "error", "error": "\n".join(exc.errors)}
+        except Exception as exc:
+            _LOGGER.exception("Bridge request failed")
+            return {"status": "error", "error": str(exc) or type(exc).__name__}
+
+    async def _async_reload(self) -> dict[str, Any]:
+        plan = await async_reload_from_file(self.gw)
+        return plan.as_dict()
+
+
+async def async_setup(gw: Gateway, core: CoreConfig) -> None:
+    """Start the bridge (requires MQTT to be set up)."""
+    bridge = Bridge(gw, core)
+    gw.data["bridge"] = bridge
+    bridge.async_start()

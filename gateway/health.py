@@ -1,0 +1,97 @@
+"""Health figures for `bridge/health`: loop lag, thread pool load, memory, entities.
+
+Loop lag is measured in real time (not on the gateway's clock): a callback scheduled every
+second notes how late it ran. A stalled loop shows up as a large maximum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import statistics
+import time
+from collections import deque
+from typing import Any
+
+from .const import STATE_UNAVAILABLE
+from .core import Gateway, callback
+
+__all__ = ["LoopLagMonitor", "health_snapshot", "read_rss_mb"]
+
+LAG_SAMPLE_SECONDS = 1.0
+LAG_WINDOW = 300  # samples kept: five minutes at one a second
+
+
+class LoopLagMonitor:
+    """Samples how late a 1 s loop timer fires; keeps a bounded window."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = LAG_SAMPLE_SECONDS):
+        self._loop = loop
+        self._interval = interval
+        self._samples: deque[float] = deque(maxlen=LAG_WINDOW)
+        self._handle: asyncio.TimerHandle | None = None
+        self._due = 0.0
+
+    @callback
+    def async_start(self) -> None:
+        self._due = self._loop.time() + self._interval
+        self._handle = self._loop.call_at(self._due, self._sample)
+
+    @callback
+    def async_stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _sample(self) -> None:
+        now = self._loop.time()
+        self._samples.append(max(0.0, now - self._due))
+        self._due = now + self._interval
+        self._handle = self._loop.call_at(self._due, self._sample)
+
+    def record(self, lag_seconds: float) -> None:
+        """Add a sample (the timer does this; tests may too)."""
+        self._samples.append(lag_seconds)
+
+    def summary_ms(self) -> dict[str, float]:
+        """Median and maximum lag over the window, in milliseconds."""
+        if not self._samples:
+            return {"p50": 0.0, "max": 0.0}
+        return {
+            "p50": round(statistics.median(self._samples) * 1000, 2),
+            "max": round(max(self._samples) * 1000, 2),
+        }
+
+
+def read_rss_mb(statm: str = "/proc/self/statm") -> float:
+    """Resident set size in MiB (blocking: reads procfs; falls back to the peak RSS)."""
+    try:
+        with open(statm, encoding="ascii") as handle:
+            pages = int(handle.read().split()[1])
+        return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def health_snapshot(
+    gw: Gateway,
+    lag: LoopLagMonitor,
+    started_monotonic: float,
+    rss_mb: float,
+    mqtt: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The `bridge/health` payload (pure apart from reading the gateway's state)."""
+    states = gw.states.async_all()
+    pool = gw.executor.stats()
+    return {
+        "uptime_s": round(time.monotonic() - started_monotonic, 1),
+        "loop_lag_ms": lag.summary_ms(),
+        "executor": {"workers": pool.workers, "busy": pool.busy, "queued": pool.queued},
+        "mqtt": mqtt,
+        "rss_mb": rss_mb,
+        "entities": {
+            "total": len(states),
+            "unavailable": sum(1 for state in states if state.state == STATE_UNAVAILABLE),
+        },
+    }

@@ -1,0 +1,154 @@
+"""Small JSON state files in `state_dir`: last output states, counter totals.
+
+Writes are atomic (temporary file in the same folder, fsync, rename, fsync of the folder), so a
+power cut leaves either the old or the new file, never a torn one. Reads and writes block and
+run in the executor; `StateFile` coalesces writes so that at most one is in flight and the
+last value always reaches the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gateway.core import Gateway, callback
+from gateway.event import async_call_later
+
+__all__ = ["StateFile", "read_json", "write_json_atomic"]
+
+_LOGGER = logging.getLogger(__name__)
+
+BLOCKING = True
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The file's JSON object, or None when it is missing or unreadable (logged). Blocking."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _LOGGER.warning("Cannot read state file %s: %s", path, exc)
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        _LOGGER.warning("Ignoring corrupt state file %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict):
+        _LOGGER.warning("Ignoring state file %s: not a JSON object", path)
+        return None
+    return data
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as JSON to `path` atomically. Blocking; raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+            json.dump(data, tmp, separators=(",", ":"), sort_keys=True)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class StateFile:
+    """One JSON state file, loaded and saved in the executor, with coalesced writes.
+
+    `async_save(data)` never blocks the loop: it remembers `data` and starts a write unless one
+    is already in flight; after that write, the latest remembered data is written once more.
+    `min_interval` spaces writes out (counters: fewer writes to an SD card); `async_flush`
+    writes the pending data now (call it on stop).
+    """
+
+    def __init__(self, gw: Gateway, path: Path, *, min_interval: float = 0.0) -> None:
+        self._gw = gw
+        self.path = path
+        self._min_interval = min_interval
+        self._pending: dict[str, Any] | None = None
+        self._write_task: asyncio.Task[None] | None = None
+        self._last_write = float("-inf")
+        self._cancel_timer: Callable[[], None] | None = None
+        self.writes = 0
+
+    async def async_load(self) -> dict[str, Any] | None:
+        """The stored object, or None (missing or corrupt)."""
+        return await self._gw.async_add_executor_job(read_json, self.path)
+
+    @callback
+    def async_save(self, data: dict[str, Any]) -> None:
+        """Schedule writing `data` (a JSON-able dict the caller no longer mutates)."""
+        self._pending = data
+        if self._write_task is not None or self._cancel_timer is not None:
+            return
+        wait = self._last_write + self._min_interval - self._gw.clock.time()
+        if wait > 0:
+            self._cancel_timer = async_call_later(self._gw, wait, self._async_timer_fired)
+            return
+        self._async_start_write()
+
+    @callback
+    def _async_timer_fired(self, _now: float) -> None:
+        self._cancel_timer = None
+        if self._write_task is None and self._pending is not None:
+            self._async_start_write()
+
+    @callback
+    def _async_start_write(self) -> None:
+        self._write_task = self._gw.async_create_task(
+            self._async_write(), name=f"write {self.path.name}"
+        )
+
+    async def _async_write(self) -> None:
+        try:
+            while self._pending is not None:
+                data, self._pending = self._pending, None
+                self._last_write = self._gw.clock.time()
+                try:
+                    await self._gw.async_add_executor_job(write_json_atomic, self.path, data)
+                    self.writes += 1
+                except OSError as exc:
+                    _LOGGER.error("Cannot write state file %s: %s", self.path, exc)
+                if self._min_interval > 0 and self._pending is not None:
+                    self._async_arm_timer()
+                    return
+        finally:
+            self._write_task = None
+
+    @callback
+    def _async_arm_timer(self) -> None:
+        """Re-arm the interval timer for data that arrived during a write."""
+        if self._cancel_timer is None and self._pending is not None:
+            self._cancel_timer = async_call_later(
+                self._gw, self._min_interval, self._async_timer_fired
+            )
+
+    async def async_flush(self) -> None:
+        """Write pending data now and wait until it is on disk."""
+        while True:
+            if self._cancel_timer is not None:
+                self._cancel_timer()
+                self._cancel_timer = None
+            if self._pending is None and self._write_task is None:
+                return
+            if self._write_task is None:
+                self._async_start_write()
+            assert self._write_task is not None
+            await asyncio.shield(self._write_task)

@@ -1,0 +1,145 @@
+"""`binary_sensor` platform `gpio`: a door contact, push button or PIR on one input pin.
+
+```yaml
+binary_sensor:
+  - {platform: gpio, name: Door, pin: 17, pull_up: true, bounce_time: 0.05, invert: false,
+     device_class: door}
+  - {platform: gpio, name: PIR, pin: 27, pull_up: floating, active_state: high}
+```
+`pull_up: true` enables the internal pull-up (wire the contact between the pin and GND; closed
+reads as ON), `false` the pull-down (contact to 3.3 V), `floating` none: then `active_state`
+(`high` or `low`) says which level is ON. `invert` flips the reported state. Interrupt-driven:
+edges arrive from the driver's thread through the GPIO hand-off, nothing is polled.
+`bounce_time` (seconds) is applied by the backend (lgpio, RPi.GPIO, pigpio, native).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import voluptuous as vol
+
+from gateway.config.cv import boolean, gpio_pin, non_empty_string, one_of, platform_schema
+from gateway.config.cv import time_period as cv_time_period
+from gateway.config.model import Claim, EntityConfig
+from gateway.core import Gateway, callback
+from gateway.domains.binary_sensor import BinarySensorEntity
+from gateway.entity_platform import AsyncAddEntitiesCallback
+from hardware.gpio import GpioDriver, Pull, clear_callbacks, threadsafe_handoff
+from platforms.gpio.pins import pin_claims
+
+from . import async_get_driver
+from .entity import GpioEntity
+
+DOMAIN = "binary_sensor"
+
+
+def pull_option(value: Any) -> str:
+    """`true` (up), `false` (down) or `floating`; returned as up / down / floating."""
+    if isinstance(value, str) and value.strip().lower() in ("floating", "none"):
+        return "floating"
+    if value is None:
+        return "floating"
+    try:
+        return "up" if boolean(value) else "down"
+    except vol.Invalid:
+        raise vol.Invalid("expected true (pull-up), false (pull-down) or floating") from None
+
+
+def require_active_state(data: dict[str, Any]) -> dict[str, Any]:
+    """`active_state` is needed exactly when the input floats."""
+    floating = data.get("pull_up", "up") == "floating"
+    if floating and "active_state" not in data:
+        raise vol.Invalid("a floating input needs active_state: high or low", path=["pull_up"])
+    if not floating and "active_state" in data:
+        raise vol.Invalid(
+            "only used with pull_up: floating (the pull decides)", path=["active_state"]
+        )
+    return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpioBinarySensorConfig(EntityConfig):
+    pin: int | str
+    pull_up: str = "up"
+    active_state: str | None = None
+    bounce_time: float | None = None
+    invert: bool = False
+    device_class: str | None = None
+
+    def claims(self) -> tuple[Claim, ...]:
+        return pin_claims(self.pin)
+
+
+PLATFORM_SCHEMA = platform_schema(
+    GpioBinarySensorConfig,
+    {
+        vol.Required("pin"): gpio_pin,
+        vol.Optional("pull_up"): pull_option,
+        vol.Optional("active_state"): one_of("high", "low", ignore_case=True),
+        vol.Optional("bounce_time"): cv_time_period,
+        vol.Optional("invert"): boolean,
+        vol.Optional("device_class"): non_empty_string,
+    },
+    require_active_state,
+)
+
+
+class GpioBinarySensor(GpioEntity, BinarySensorEntity):
+    """An input whose edges are pushed into the loop; `is_on` = active XOR invert."""
+
+    def __init__(
+        self, config: GpioBinarySensorConfig, driver: GpioDriver, device: Any, active: bool
+    ) -> None:
+        self.set_identity(DOMAIN, config)
+        self._driver = driver
+        self._device = device
+        self._invert = config.invert
+        self._attr_device_class = config.device_class
+        self._attr_is_on = active != self._invert
+
+    async def async_added(self) -> None:
+        handoff = threadsafe_handoff(self._require_gw().loop, self._async_input_changed)
+        self._device.when_activated = functools.partial(handoff, True)
+        self._device.when_deactivated = functools.partial(handoff, False)
+
+    @callback
+    def _async_input_changed(self, active: bool) -> None:
+        """In the loop: one edge, with the level the driver saw when it happened."""
+        if self._detached:
+            return  # handed off just before the entity was removed
+        is_on = active != self._invert
+        if is_on != self._attr_is_on:
+            self._attr_is_on = is_on
+            self.async_write_state()
+
+    async def async_will_remove(self) -> None:
+        self._detached = True
+        clear_callbacks(self._device)
+        await super().async_will_remove()
+
+
+async def async_setup_platform(
+    gw: Gateway,
+    config: GpioBinarySensorConfig,
+    async_add_entities: AsyncAddEntitiesCallback,
+    discovery_info: Any = None,
+) -> None:
+    driver = await async_get_driver(gw)
+    pull: Pull = "floating" if config.pull_up == "floating" else "up"
+    if config.pull_up == "down":
+        pull = "down"
+    active_high = None if config.active_state is None else config.active_state == "high"
+    make = functools.partial(
+        driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
+    )
+    device = await gw.async_add_executor_job(make)
+    active = await gw.async_add_executor_job(_is_active, device)
+    await async_add_entities([GpioBinarySensor(config, driver, device, active)])
+
+
+def _is_active(device: Any) -> bool:
+    """Blocking for some backends (pigpio): the input's level at start."""
+    return bool(device.is_active)

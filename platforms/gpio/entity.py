@@ -1,0 +1,147 @@
+"""What every gpio entity shares: config validators, driver calls, and safe start and stop.
+
+Driver calls go through `async_driver_call`: inline in the loop for a non-blocking factory,
+in the executor (with the entity's timeout) for a blocking one such as pigpio.
+
+Outputs (`GpioOutputEntity`) take their `initial` level while the platform sets up, i.e. before
+the gateway reports ready; `restore` reads the last state from `state_dir`, which is written
+(atomically, in the executor, coalesced) on every change. On `gateway_stop` they go to
+`on_stop`; that last change is published but not saved, so `restore` brings back the state the
+output had while the gateway ran.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+import voluptuous as vol
+
+from gateway.const import EVENT_GATEWAY_STOP
+from gateway.core import Event, callback
+from gateway.domains.toggle import ToggleEntity
+from gateway.entity import Entity
+from hardware.gpio import GpioDriver
+from hardware.state_store import StateFile
+
+from . import keep_open
+
+__all__ = [
+    "INITIAL_OPTIONS",
+    "ON_STOP_OPTIONS",
+    "GpioEntity",
+    "GpioOutputEntity",
+    "on_off_option",
+]
+
+_LOGGER = logging.getLogger(__name__)
+_R = TypeVar("_R")
+
+INITIAL_OPTIONS: Final = ("off", "on", "restore")
+ON_STOP_OPTIONS: Final = ("off", "on", "keep")
+
+
+def on_off_option(*options: str) -> Callable[[Any], str]:
+    """One of `options`; YAML's unquoted `on`/`off` arrive as booleans and are accepted."""
+    listed = ", ".join(options)
+
+    def validate(value: Any) -> str:
+        if isinstance(value, bool):
+            value = "on" if value else "off"
+        if isinstance(value, str) and value.strip().lower() in options:
+            return value.strip().lower()
+        raise vol.Invalid(f"expected one of: {listed}")
+
+    return validate
+
+
+class GpioEntity(Entity):
+    """An entity backed by one gpiozero device of a `GpioDriver`."""
+
+    _driver: GpioDriver
+    _device: Any
+    _detached: bool = False  # inputs: set once edges must no longer change the state
+
+    async def async_driver_call(self, target: Callable[..., _R], *args: Any) -> _R:
+        """Run a device call: inline when the driver does not block, else in the executor."""
+        if self._driver.blocking:
+            return await self.async_run_in_executor(target, *args)
+        return target(*args)
+
+    async def async_will_remove(self) -> None:
+        await super().async_will_remove()
+        await self._require_gw().async_add_executor_job(self._driver.release, self._device)
+
+
+class GpioOutputEntity(GpioEntity, ToggleEntity):
+    """An on/off output with `initial`, `on_stop` and a state file for `restore`."""
+
+    _on_stop: str = "off"
+    _state_file: StateFile | None = None
+    _stopping: bool = False
+
+    def _snapshot(self) -> dict[str, Any]:
+        """What `restore` needs, as JSON."""
+        return {"on": bool(self.is_on)}
+
+    async def _async_apply_on_stop(self, turn_on: bool) -> None:
+        """Drive the output for `on_stop`."""
+        if turn_on:
+            await self.async_turn_on()
+        else:
+            await self.async_turn_off()
+
+    @callback
+    def _async_cancel_timers(self) -> None:
+        """Cancel pending reverts, fades, pulses."""
+        self._async_cancel_revert()
+
+    @callback
+    def async_remember(self) -> None:
+        """Save the current state for `restore` (coalesced, in the executor)."""
+        if self._state_file is not None and not self._stopping:
+            self._state_file.async_save(self._snapshot())
+
+    async def async_added(self) -> None:
+        gw = self._require_gw()
+        self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
+        if self._on_stop != "off":
+            keep_open(gw, self._device)  # closing would release the pin and let it float
+        self.async_remember()
+
+    async def _async_on_stop(self, _event: Event) -> None:
+        self._stopping = True
+        self._async_cancel_timers()
+        if self._state_file is not None:
+            await self._state_file.async_flush()
+        if self._on_stop == "keep":
+            return
+        try:
+            await self._async_apply_on_stop(self._on_stop == "on")
+        except Exception:
+            _LOGGER.exception("%s: could not apply on_stop %s", self.entity_id, self._on_stop)
+            return
+        self.async_write_state()
+
+    async def async_will_remove(self) -> None:
+        self._async_cancel_timers()
+        if self._state_file is not None:
+            await self._state_file.async_flush()
+        await super().async_will_remove()
+
+
+async def async_initial_state(
+    state_file: StateFile | None, initial: str, entity_id: str
+) -> dict[str, Any]:
+    """The state to start in: `on`/`off`, or for `restore` the saved snapshot (else off)."""
+    if initial != "restore":
+        return {"on": initial == "on"}
+    if state_file is None:
+        _LOGGER.warning("%s: initial: restore needs a state_dir; starting off", entity_id)
+        return {"on": False}
+    saved = await state_file.async_load()
+    if saved is None:
+        _LOGGER.info("%s: no saved state to restore; starting off", entity_id)
+        return {"on": False}
+    return saved

@@ -1,0 +1,212 @@
+"""`sensor` platform `gpio`, `type: counter`: counts pulses on an input (water, gas, power meters).
+
+```yaml
+sensor:
+  - {platform: gpio, type: counter, name: Water meter, pin: 5, unit_of_measurement: L,
+     pull_up: true, bounce_time: 0.01, count_on: active}
+```
+The state is the total number of counted edges (`count_on`: `active`, `inactive` or `both`),
+kept in `state_dir` across restarts (written at most every `SAVE_INTERVAL` seconds, and on
+stop). The `rate` attribute is edges per minute over the last minute, refreshed on every edge
+and every `scan_interval` (default 10 s). `sensor.reset_counter` (optional `value`) sets the
+total.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+from dataclasses import dataclass
+from typing import Any, Final
+
+import voluptuous as vol
+
+from gateway.config.cv import (
+    gpio_pin,
+    non_empty_string,
+    non_negative_int,
+    one_of,
+    platform_schema,
+    positive_time_period,
+)
+from gateway.config.cv import time_period as cv_time_period
+from gateway.config.model import Claim, EntityConfig
+from gateway.const import EVENT_GATEWAY_STOP
+from gateway.core import Event, Gateway, callback
+from gateway.domains.sensor import SensorEntity
+from gateway.entity_component import async_get_component
+from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.exceptions import GatewayError
+from hardware.gpio import GpioDriver, Pull, clear_callbacks, threadsafe_handoff
+from hardware.state_store import StateFile
+from platforms.gpio.pins import pin_claims
+
+from . import async_get_driver, state_file
+from .binary_sensor import pull_option, require_active_state
+from .entity import GpioEntity
+
+DOMAIN = "sensor"
+SERVICE_RESET_COUNTER: Final = "reset_counter"
+SAVE_INTERVAL: Final = 5.0
+RATE_WINDOW: Final = 60.0
+MAX_REMEMBERED_EDGES: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpioCounterConfig(EntityConfig):
+    type: str
+    pin: int | str
+    pull_up: str = "up"
+    active_state: str | None = None
+    bounce_time: float | None = None
+    count_on: str = "active"
+    unit_of_measurement: str | None = None
+    device_class: str | None = None
+    scan_interval: float = 10.0
+
+    def claims(self) -> tuple[Claim, ...]:
+        return pin_claims(self.pin)
+
+
+PLATFORM_SCHEMA = platform_schema(
+    GpioCounterConfig,
+    {
+        vol.Required("type"): one_of("counter"),
+        vol.Required("pin"): gpio_pin,
+        vol.Optional("pull_up"): pull_option,
+        vol.Optional("active_state"): one_of("high", "low", ignore_case=True),
+        vol.Optional("bounce_time"): cv_time_period,
+        vol.Optional("count_on"): one_of("active", "inactive", "both"),
+        vol.Optional("unit_of_measurement"): non_empty_string,
+        vol.Optional("device_class"): non_empty_string,
+        vol.Optional("scan_interval"): positive_time_period,
+    },
+    require_active_state,
+)
+
+
+class GpioCounter(GpioEntity, SensorEntity):
+    """Edges counted in the loop; polled only to let `rate` decay when edges stop."""
+
+    _attr_state_class = "total_increasing"
+
+    def __init__(
+        self,
+        config: GpioCounterConfig,
+        driver: GpioDriver,
+        device: Any,
+        store: StateFile | None,
+        total: int,
+    ) -> None:
+        self.set_identity(DOMAIN, config)
+        self._driver = driver
+        self._device = device
+        self._state_file = store
+        self._count_on = config.count_on
+        self._attr_native_value = total
+        self._attr_unit_of_measurement = config.unit_of_measurement
+        self._attr_device_class = config.device_class
+        self._attr_scan_interval = config.scan_interval
+        self._edges: collections.deque[float] = collections.deque(maxlen=MAX_REMEMBERED_EDGES)
+        self._attr_extra_state_attributes = {"rate": 0.0}
+
+    @property
+    def total(self) -> int:
+        value = self._attr_native_value
+        return value if isinstance(value, int) else 0
+
+    async def async_added(self) -> None:
+        gw = self._require_gw()
+        handoff = threadsafe_handoff(gw.loop, self._async_edge)
+        if self._count_on in ("active", "both"):
+            self._device.when_activated = handoff
+        if self._count_on in ("inactive", "both"):
+            self._device.when_deactivated = handoff
+        self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
+
+    @callback
+    def _async_edge(self) -> None:
+        """In the loop: one counted edge."""
+        if self._detached:
+            return  # handed off just before the gateway stopped or the entity was removed
+        now = self._require_gw().clock.time()
+        self._edges.append(now)
+        self._attr_native_value = self.total + 1
+        self._async_update_rate(now)
+        self.async_write_state()
+        self._async_save()
+
+    @callback
+    def _async_update_rate(self, now: float) -> None:
+        while self._edges and self._edges[0] <= now - RATE_WINDOW:
+            self._edges.popleft()
+        rate = len(self._edges) * 60.0 / RATE_WINDOW
+        self._attr_extra_state_attributes = {"rate": round(rate, 2)}
+
+    async def async_update(self) -> None:
+        """No I/O: only lets `rate` fall when no edges arrive."""
+        self._async_update_rate(self._require_gw().clock.time())
+
+    @callback
+    def _async_save(self) -> None:
+        if self._state_file is not None:
+            self._state_file.async_save({"total": self.total})
+
+    async def async_reset_counter(self, value: int = 0) -> None:
+        """The `sensor.reset_counter` service: set the total (0 by default)."""
+        self._attr_native_value = value
+        self._edges.clear()
+        self._async_update_rate(self._require_gw().clock.time())
+        self._async_save()
+
+    async def _async_on_stop(self, _event: Event) -> None:
+        self._detached = True
+        clear_callbacks(self._device)
+        if self._state_file is not None:
+            await self._state_file.async_flush()
+
+    async def async_will_remove(self) -> None:
+        await self._async_on_stop(Event(EVENT_GATEWAY_STOP))
+        await super().async_will_remove()
+
+
+async def _async_reset_counter(entity: Any, **kwargs: Any) -> None:
+    if not isinstance(entity, GpioCounter):
+        raise GatewayError(f"{entity.entity_id} is not a gpio counter")
+    await entity.async_reset_counter(**kwargs)
+
+
+@callback
+def async_register_reset_service(gw: Gateway) -> None:
+    """Register `sensor.reset_counter` once, on the sensor component."""
+    component = async_get_component(gw, DOMAIN)
+    if component is None or gw.services.has_service(DOMAIN, SERVICE_RESET_COUNTER):
+        return
+    component.async_register_entity_service(
+        SERVICE_RESET_COUNTER, {vol.Optional("value"): non_negative_int}, _async_reset_counter
+    )
+
+
+async def async_setup_platform(
+    gw: Gateway,
+    config: GpioCounterConfig,
+    async_add_entities: AsyncAddEntitiesCallback,
+    discovery_info: Any = None,
+) -> None:
+    driver = await async_get_driver(gw)
+    entity_id = f"{DOMAIN}.{config.id}"
+    store = state_file(gw, entity_id, min_interval=SAVE_INTERVAL)
+    saved = await store.async_load() if store is not None else None
+    total = saved.get("total", 0) if saved is not None else 0
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = 0
+    pull: Pull = "up"
+    if config.pull_up in ("down", "floating"):
+        pull = "down" if config.pull_up == "down" else "floating"
+    active_high = None if config.active_state is None else config.active_state == "high"
+    make = functools.partial(
+        driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
+    )
+    device = await gw.async_add_executor_job(make)
+    async_register_reset_service(gw)
+    await async_add_entities([GpioCounter(config, driver, device, store, total)])

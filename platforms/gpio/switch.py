@@ -1,0 +1,119 @@
+"""`switch` platform `gpio`: a relay or MOSFET on one output pin.
+
+```yaml
+switch:
+  - {platform: gpio, name: Relay 1, pin: 22, active_high: false, initial: "off", on_stop: "off"}
+```
+`active_high: false` suits the common active-low relay boards. `initial` is `off`, `on` or
+`restore`; `on_stop` is `off`, `on` or `keep`. A command `{"state": "ON", "for": 2.5}` reverts
+after 2.5 s (handled by the switch domain on the gateway's clock).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import voluptuous as vol
+
+from gateway.config.cv import boolean, gpio_pin, platform_schema
+from gateway.config.model import Claim, EntityConfig
+from gateway.core import Gateway
+from gateway.domains.switch import SwitchEntity
+from gateway.entity_platform import AsyncAddEntitiesCallback
+from hardware.gpio import GpioDriver
+from hardware.state_store import StateFile
+from platforms.gpio.pins import pin_claims
+
+from . import async_get_driver, state_file
+from .entity import (
+    INITIAL_OPTIONS,
+    ON_STOP_OPTIONS,
+    GpioOutputEntity,
+    async_initial_state,
+    on_off_option,
+)
+
+DOMAIN = "switch"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpioSwitchConfig(EntityConfig):
+    pin: int | str
+    active_high: bool = True
+    initial: str = "off"
+    on_stop: str = "off"
+
+    def claims(self) -> tuple[Claim, ...]:
+        return pin_claims(self.pin)
+
+
+PLATFORM_SCHEMA = platform_schema(
+    GpioSwitchConfig,
+    {
+        vol.Required("pin"): gpio_pin,
+        vol.Optional("active_high"): boolean,
+        vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
+        vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
+    },
+)
+
+
+class GpioSwitch(GpioOutputEntity, SwitchEntity):
+    """A digital output; the state is read back from the device after each write."""
+
+    def __init__(
+        self,
+        config: GpioSwitchConfig,
+        driver: GpioDriver,
+        device: Any,
+        store: StateFile | None,
+        is_on: bool,
+    ) -> None:
+        self.set_identity(DOMAIN, config)
+        self._driver = driver
+        self._device = device
+        self._state_file = store
+        self._on_stop = config.on_stop
+        self._attr_is_on = is_on
+        self._attr_extra_state_attributes = {"pin": str(config.pin)}
+
+    def _write(self, turn_on: bool) -> bool:
+        if turn_on:
+            self._device.on()
+        else:
+            self._device.off()
+        return bool(self._device.is_active)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        self._attr_is_on = await self.async_driver_call(self._write, True)
+        self.async_remember()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        self._attr_is_on = await self.async_driver_call(self._write, False)
+        self.async_remember()
+
+
+async def async_setup_platform(
+    gw: Gateway,
+    config: GpioSwitchConfig,
+    async_add_entities: AsyncAddEntitiesCallback,
+    discovery_info: Any = None,
+) -> None:
+    """Create the output already at its initial level, then add the entity."""
+    driver = await async_get_driver(gw)
+    entity_id = f"{DOMAIN}.{config.id}"
+    store = state_file(gw, entity_id)
+    initial = await async_initial_state(store, config.initial, entity_id)
+    make = functools.partial(
+        _create, driver, config.pin, config.active_high, bool(initial.get("on"))
+    )
+    device, is_on = await gw.async_add_executor_job(make)
+    await async_add_entities([GpioSwitch(config, driver, device, store, is_on)])
+
+
+def _create(driver: GpioDriver, pin: int | str, active_high: bool, on: bool) -> tuple[Any, bool]:
+    """Blocking: the output, already at its initial level, and that level read back."""
+    device = driver.output(pin, active_high=active_high, initial=on)
+    return device, bool(device.is_active)

@@ -1,0 +1,91 @@
+"""Fixtures for the MQTT suite: a gateway on the real clock, MQTT set up against a broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.blocking import SLOW_CALLBACK_SECONDS
+from gateway.config.model import CoreConfig, MqttConfig
+from gateway.core import Gateway
+from gateway.mqtt import MqttData, async_setup, get_data
+from gateway.mqtt.connection import MqttConnection
+from tests.conftest import assert_stops_clean
+
+WAIT_TIMEOUT = 20.0
+
+
+@pytest.fixture(autouse=True)
+async def join_default_executor() -> AsyncIterator[None]:
+    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
+    yield
+    await asyncio.get_running_loop().shutdown_default_executor()
+
+
+@pytest.fixture
+async def real_gw() -> AsyncIterator[Gateway]:
+    """A running gateway on the loop's clock: reconnect backoff needs real time to pass."""
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    gateway = Gateway(executor_workers=4, executor_timeout=5.0)
+    await gateway.async_start()
+    yield gateway
+    await assert_stops_clean(gateway)
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (or earlier run against the same broker) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def mqtt_config(port: int, **overrides: Any) -> MqttConfig:
+    fields: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "client_id": unique("bg-test"),
+        "base_topic": unique("bg"),
+        "keepalive": 5,
+    }
+    fields.update(overrides)
+    return MqttConfig(**fields)
+
+
+def core_config(node_id: str = "node") -> CoreConfig:
+    return CoreConfig(node_id=node_id, name="Test node", state_dir=Path("/nonexistent"))
+
+
+async def setup_mqtt(gw: Gateway, config: MqttConfig, node_id: str = "node") -> MqttData:
+    await async_setup(gw, config, core_config(node_id))
+    return get_data(gw)
+
+
+async def wait_for_connection(
+    connection: MqttConnection,
+    predicate: Callable[[MqttConnection], bool],
+    timeout: float = WAIT_TIMEOUT,
+) -> None:
+    """Wait until `predicate(connection)` holds, re-checked on each connection change."""
+    if predicate(connection):
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check() -> None:
+        if not future.done() and predicate(connection):
+            future.set_result(None)
+
+    remove = connection.async_add_listener(check)
+    try:
+        await asyncio.wait_for(future, timeout)
+    finally:
+        remove()
+
+
+async def wait_in_sync(connection: MqttConnection, timeout: float = WAIT_TIMEOUT) -> None:
+    """Connected, resubscribed, and every subscription acknowledged by the broker."""
+    await wait_for_connection(connection, lambda conn: conn.in_sync, timeout)

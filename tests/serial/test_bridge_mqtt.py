@@ -1,0 +1,114 @@
+"""The serial bridge over a real mosquitto: `<b>/serial/<id>/rx` out, `.../tx` in."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway import mqtt
+from gateway.blocking import SLOW_CALLBACK_SECONDS
+from gateway.config.model import CoreConfig, MqttConfig
+from gateway.core import Gateway
+from platforms import serial as serial_component
+from platforms.serial.bridge import bridge_topics
+from tests.broker import Mosquitto
+from tests.conftest import assert_stops_clean
+from tests.fixtures_mqtt import MqttProbe
+from tests.serial.conftest import PtyDevice, port_config
+
+pytestmark = pytest.mark.timeout(60)
+
+WAIT_TIMEOUT = 20.0
+ProbeFactory = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+async def join_default_executor() -> AsyncIterator[None]:
+    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
+    yield
+    await asyncio.get_running_loop().shutdown_default_executor()
+
+
+@pytest.fixture
+async def real_gw() -> AsyncIterator[Gateway]:
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    gateway = Gateway(executor_workers=4, executor_timeout=5.0)
+    await gateway.async_start()
+    yield gateway
+    await assert_stops_clean(gateway)
+
+
+async def setup_mqtt(gw: Gateway, port: int) -> mqtt.MqttData:
+    config = MqttConfig(
+        host="127.0.0.1",
+        port=port,
+        client_id=f"bg-serial-{uuid.uuid4().hex[:10]}",
+        base_topic=f"bg-serial-{uuid.uuid4().hex[:10]}",
+        keepalive=5,
+    )
+    core = CoreConfig(node_id="node", name="Test node", state_dir=Path("/nonexistent"))
+    await mqtt.async_setup(gw, config, core)
+    return mqtt.get_data(gw)
+
+
+async def wait_in_sync(connection: Any) -> None:
+    """Connected, and every subscription acknowledged by the broker."""
+    if connection.in_sync:
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check() -> None:
+        if not future.done() and connection.in_sync:
+            future.set_result(None)
+
+    remove = connection.async_add_listener(check)
+    try:
+        await asyncio.wait_for(future, WAIT_TIMEOUT)
+    finally:
+        remove()
+
+
+async def test_bridge_over_mqtt(
+    device: PtyDevice,
+    real_gw: Gateway,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = await setup_mqtt(real_gw, mqtt_broker.port)
+    rx, tx = bridge_topics(data.node_base, "dev")
+    probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+    # A retained command left on the broker must not be written at start-up.
+    await probe.publish(tx, "stale", retain=True)
+    await probe.subscribe(rx)
+    await serial_component.async_setup(real_gw, (port_config(device, bridge=True, qos=1),))
+    await wait_in_sync(data.connection)
+
+    await device.write(b"hello\r\nw\xf6rld\n")
+    await probe.wait_until(lambda: len(probe.values(rx)) == 2, WAIT_TIMEOUT, "two rx frames")
+    assert probe.values(rx) == [b"hello", "w\ufffdrld".encode()]
+    assert all(not message.retain and message.qos == 1 for message in probe.messages)
+
+    for index in range(50):
+        await probe.publish(tx, f"cmd {index}")
+    expected = b"".join(b"cmd %d\n" % index for index in range(50))
+    await device.wait_received(lambda got: len(got) >= len(expected), "tx payloads")
+    assert bytes(device.received) == expected  # in order, and "stale" was not written
+    bridge = real_gw.data[serial_component.DATA_SERIAL].bridges["dev"]
+    assert bridge.stats.retained_ignored == 1
+    assert "Ignoring a retained message" in caplog.text
+
+
+async def test_bridge_is_skipped_without_mqtt(
+    device: PtyDevice, real_gw: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    await serial_component.async_setup(real_gw, (port_config(device, bridge=True),))
+    assert "bridge not started: MQTT is not set up" in caplog.text
+    assert serial_component.async_get_manager(real_gw, "dev").available
