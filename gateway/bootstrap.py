@@ -38,6 +38,7 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
     await async_setup_entities(gw, config.entities)
     if config.mqtt is not None:
         await async_setup_component(gw, "gateway.bridge", config.core)
+        await async_setup_component(gw, "gateway.announce", config.core, config.mqtt.discovery)
     await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()
     return gw

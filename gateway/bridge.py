@@ -62,6 +62,7 @@ class Bridge:
             self.gw, self._async_health_tick, self.core.health_interval, name="bridge health"
         )
         remove_reload = self.gw.bus.async_listen(EVENT_RELOAD_FINISHED, self._async_on_reload)
+        remove_connect = mqtt.get_data(self.gw).connection.async_on_connect(self.async_publish_info)
 
         @callback
         def stop(_event: Event) -> None:
@@ -69,6 +70,7 @@ class Bridge:
             remove_request()
             cancel_health()
             remove_reload()
+            remove_connect()
 
         self.gw.bus.async_listen_once(EVENT_GATEWAY_STOP, stop)
         self.async_publish_info()

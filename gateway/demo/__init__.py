@@ -61,6 +61,8 @@ automation:
 
 def run_demo() -> int:
     """Run the demo until Ctrl-C; returns the exit code."""
+    for chatty in ("amqtt", "transitions"):  # the embedded broker logs every connection
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return asyncio.run(_async_run_demo())
 
 

@@ -80,11 +80,9 @@ async def start_demo_broker() -> DemoBroker:
     """Start a broker; raises GatewayError when neither kind is available."""
     port = free_port()
     binary = find_mosquitto()
-    broker: DemoBroker
-    if binary is not None:
-        broker = await _start_mosquitto(binary, port)
-    else:
-        broker = await _start_amqtt(port)
+    if binary is None:
+        return await _start_amqtt(port)  # listening once start() returns
+    broker = await _start_mosquitto(binary, port)
     await _wait_until_listening(port)
     return broker
 
