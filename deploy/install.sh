@@ -60,7 +60,8 @@ fi
 if [ ! -x "$prefix/venv/bin/python" ]; then
   step "creating virtual environment in $prefix/venv"
   mkdir -p "$prefix"
-  python3 -m venv "$prefix/venv"
+  # System site packages: Debian's python3-lgpio (the Pi's GPIO library) is visible in the venv.
+  python3 -m venv --system-site-packages "$prefix/venv"
 fi
 step "installing boardgate from $source_spec"
 "$prefix/venv/bin/python" -m pip install --quiet --upgrade "$source_spec"
