@@ -184,8 +184,19 @@ async def test_reload_leaves_unchanged_outputs_alone(board: Board) -> None:
     await in_thread(
         board.path.write_text, text.replace("name: Gate, pin: 23", "name: Gate, pin: 24")
     )
+    availability = f"{board.b}/button/gate/availability"
+    seen = len(board.probe.values(availability))
     plan = await async_reload_from_file(board.gw)
     assert plan.changed == ("button.gate",)
+    # A client acts once the re-added entity is back online: the gateway publishes that only
+    # after the broker acknowledged its new command subscription (cleared, then online again).
+    await board.probe.wait_until(
+        lambda: (
+            board.probe.values(availability)[seen:][-1:] == [b"online"]
+            and len(board.probe.values(availability)) >= seen + 2
+        ),
+        what="the re-added button online",
+    )
     assert len(board.pin(22).states) == writes_before  # the relay's pin was not touched
     assert board.gw.states.get("switch.relay").state == "ON"  # type: ignore[union-attr]
     await board.pressed("button/gate")
