@@ -30,7 +30,6 @@ import errno
 import functools
 import logging
 import os
-import random
 import termios
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,13 +41,13 @@ from serial_asyncio import SerialTransport
 from gateway.clock import TimerHandle
 from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway, callback
+from gateway.util.backoff import BACKOFF_INITIAL, BACKOFF_MAXIMUM, Backoff
 from hardware.framing import FrameDecoder, decode_frame, delimiter_bytes
 
 __all__ = [
     "BACKOFF_INITIAL",
     "BACKOFF_MAXIMUM",
     "AvailabilityListener",
-    "Backoff",
     "FrameListener",
     "PortStats",
     "SerialPortManager",
@@ -58,8 +57,6 @@ _LOGGER = logging.getLogger(__name__)
 
 BLOCKING = True  # open and close block: they run in the executor
 
-BACKOFF_INITIAL = 0.5
-BACKOFF_MAXIMUM = 30.0
 STABLE_SECONDS = 10.0  # a connection that lasted this long resets the backoff
 READ_CHUNK = 16384
 TRANSPORT_HIGH_WATER = 4096
@@ -69,33 +66,6 @@ OVERLONG_LOG_INTERVAL = 60.0
 
 FrameListener = Callable[[bytes], None]
 AvailabilityListener = Callable[[bool], None]
-
-
-class Backoff:
-    """Delays of `initial * 2**n`, stretched by up to `jitter`, capped at `maximum`."""
-
-    def __init__(
-        self,
-        initial: float = BACKOFF_INITIAL,
-        maximum: float = BACKOFF_MAXIMUM,
-        jitter: float = 0.25,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        if not 0 < initial <= maximum:
-            raise ValueError("need 0 < initial <= maximum")
-        self._initial = initial
-        self._maximum = maximum
-        self._jitter = jitter
-        self._rand = rand
-        self._attempt = 0
-
-    def next_delay(self) -> float:
-        base = self._initial * 2.0 ** min(self._attempt, 32)
-        self._attempt += 1
-        return min(self._maximum, base * (1 + self._jitter * self._rand()))
-
-    def reset(self) -> None:
-        self._attempt = 0
 
 
 @dataclass(slots=True)

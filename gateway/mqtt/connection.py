@@ -24,7 +24,7 @@ import aiomqtt
 import paho.mqtt.client as mqtt
 
 from ..core import Event, Gateway, Job, callback
-from .backoff import Backoff
+from ..util.backoff import Backoff
 from .client_options import CONNECT_TIMEOUT, build_client, dispatch_queue_type
 from .models import MqttStats, PublishMessage, ReceiveMessage
 from .outbox import Outbox

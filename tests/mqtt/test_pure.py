@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from gateway.core import State
-from gateway.mqtt.backoff import Backoff
 from gateway.mqtt.models import PublishMessage
 from gateway.mqtt.outbox import Outbox
 from gateway.mqtt.state_payload import (
@@ -18,6 +17,7 @@ from gateway.mqtt.state_payload import (
     state_payload,
 )
 from gateway.mqtt.topic import entity_topic, node_topic
+from gateway.util.backoff import Backoff
 
 
 def _msg(topic: str, payload: str, retain: bool) -> PublishMessage:

@@ -13,10 +13,10 @@ import serial
 from gateway.clock import FakeClock
 from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway
+from gateway.util.backoff import Backoff
 from hardware.serial_port import (
     BACKOFF_MAXIMUM,
     TRANSPORT_HIGH_WATER,
-    Backoff,
     SerialPortManager,
     open_port,
 )

@@ -1,11 +1,15 @@
-"""Reconnect delays: exponential with jitter, so a fleet does not reconnect in lockstep."""
+"""Retry delays (broker reconnects, serial reopen): exponential with jitter, so a fleet of
+gateways does not retry in lockstep. 0.5 s to 30 s by default."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 
-__all__ = ["Backoff"]
+__all__ = ["BACKOFF_INITIAL", "BACKOFF_MAXIMUM", "Backoff"]
+
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAXIMUM = 30.0
 
 
 class Backoff:
@@ -13,8 +17,8 @@ class Backoff:
 
     def __init__(
         self,
-        initial: float = 0.5,
-        maximum: float = 30.0,
+        initial: float = BACKOFF_INITIAL,
+        maximum: float = BACKOFF_MAXIMUM,
         jitter: float = 0.25,
         rand: Callable[[], float] = random.random,
     ) -> None:
