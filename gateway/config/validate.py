@@ -97,7 +97,7 @@ class _Checker:
             mqtt = self.section("mqtt", lambda v: validate_mqtt(v, core.node_id))
         gpio = self.section("gpio", validate_gpio) or GpioConfig()
         serial, serial_ids = self.serial_ports()
-        entities = self.entities(resolve_schema, serial_ids)
+        entities = self.entities(resolve_schema, serial_ids, has_mqtt=mqtt is not None)
         automations = self.automations()
         return Config(self.path, core, mqtt, gpio, serial, entities, automations)
 
@@ -195,7 +195,7 @@ class _Checker:
     # --- entities
 
     def entities(
-        self, resolve_schema: ResolveSchema, serial_ids: set[str]
+        self, resolve_schema: ResolveSchema, serial_ids: set[str], *, has_mqtt: bool
     ) -> tuple[PlatformEntry, ...]:
         located: list[tuple[ConfigPath, PlatformEntry]] = []
         for domain in DOMAINS:
@@ -206,6 +206,7 @@ class _Checker:
                     entry
                     and self.unique(entry, path, item, first)
                     and self.linked(entry, path, serial_ids)
+                    and self.reachable(entry, path, has_mqtt)
                 ):
                     located.append((path, entry))
         self.exclusive(located)
@@ -257,6 +258,13 @@ class _Checker:
         else:
             message = f"duplicate id {entity_id!r} made from the name (first at {first[entity_id]})"
             self.report((*path, "name"), f"{message}: add a distinct id")
+        return False
+
+    def reachable(self, entry: PlatformEntry, path: ConfigPath, has_mqtt: bool) -> bool:
+        """A remote MQTT device needs the `mqtt:` section."""
+        if entry.platform != "mqtt" or has_mqtt:
+            return True
+        self.report((*path, "platform"), "uses MQTT, but there is no mqtt: section")
         return False
 
     def linked(self, entry: PlatformEntry, path: ConfigPath, serial_ids: set[str]) -> bool:

@@ -28,16 +28,14 @@ from gateway.config.model import EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.sensor import SensorEntity, SensorValue
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.util.extract import JsonPath, ValueExtractor, ValueNotFound, to_state_value
 from hardware.serial_port import SerialPortManager
 
 from . import async_get_manager
-from .value import JsonPath, ValueExtractor, ValueNotFound, to_number
 
 __all__ = ["PLATFORM_SCHEMA", "SerialSensor", "SerialSensorConfig", "async_setup_platform"]
 
 _LOGGER = logging.getLogger(__name__)
-
-MAX_STATE_LENGTH = 255  # Home Assistant rejects longer states
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,16 +133,7 @@ class SerialSensor(SensorEntity):
 
     def _value(self, raw: Any) -> SensorValue:
         """The reading for a raw extracted value; raises ValueNotFound when unusable."""
-        if isinstance(raw, str) and len(raw) > MAX_STATE_LENGTH:
-            raise ValueNotFound(f"longer than {MAX_STATE_LENGTH} characters")
-        number = to_number(raw)
-        if number is not None:
-            return float(number) if self._attr_precision is not None else number
-        if self._numeric:
-            raise ValueNotFound("not a number")
-        if not isinstance(raw, str) or not raw:
-            raise ValueNotFound(f"not a usable value ({type(raw).__name__})")
-        return raw
+        return to_state_value(raw, numeric=self._numeric, as_float=self._attr_precision is not None)
 
 
 async def async_setup_platform(

@@ -12,10 +12,10 @@ from gateway.config.model import PlatformEntry
 from gateway.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from gateway.core import Event, Gateway, State, callback
 from gateway.domains import sensor as sensor_domain
+from gateway.util.extract import JsonPath, ValueExtractor, ValueNotFound, to_number
 from hardware.serial_port import BACKOFF_MAXIMUM
 from platforms import serial as serial_component
 from platforms.serial.sensor import PLATFORM_SCHEMA, SerialSensorConfig
-from platforms.serial.value import JsonPath, ValueExtractor, ValueNotFound, to_number
 from tests.serial.conftest import PtyDevice, Waiters, port_config
 
 pytestmark = pytest.mark.timeout(60)

@@ -1,5 +1,7 @@
-"""Getting a value out of a frame without evaluating code: pure, never raises anything but
-`ValueNotFound`.
+"""Getting a value out of a frame or an MQTT payload without evaluating code: pure, never
+raises anything but `ValueNotFound`.
+
+Shared by the serial sensors (`platforms/serial`) and the MQTT platforms (`platforms/mqtt`).
 
 - `value_regex`: the first group of the first match (the whole match if it has no group);
 - `value_json`: a dotted path into a JSON document, list indices allowed (`temp.current`,
@@ -15,9 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["JsonPath", "ValueExtractor", "ValueNotFound", "to_number"]
+__all__ = [
+    "MAX_STATE_LENGTH",
+    "JsonPath",
+    "ValueExtractor",
+    "ValueNotFound",
+    "to_number",
+    "to_state_value",
+]
 
 _TOKEN_RE: Final = re.compile(r"\[(-?\d+)\]|([^.\[\]]+)")
+MAX_STATE_LENGTH: Final = 255  # Home Assistant rejects longer states
 
 
 class ValueNotFound(ValueError):
@@ -107,7 +117,7 @@ class ValueExtractor:
         if self.json_path is not None:
             try:
                 document = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # `[[[[...` nested too deep is not JSON for us
                 raise ValueNotFound("not JSON") from None
             return self.json_path.find(document)
         return text.strip()
@@ -133,3 +143,22 @@ def to_number(value: Any) -> int | float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+def to_state_value(raw: Any, *, numeric: bool, as_float: bool) -> int | float | str:
+    """A sensor reading from an extracted value; raises ValueNotFound when unusable.
+
+    Numbers (and numeric text) are kept as numbers (as float when `as_float`, for a sensor
+    with a precision); other text is kept as text unless the sensor is `numeric`. Anything
+    else (true/false, null, objects, lists, empty or over-long text) is unusable.
+    """
+    if isinstance(raw, str) and len(raw) > MAX_STATE_LENGTH:
+        raise ValueNotFound(f"longer than {MAX_STATE_LENGTH} characters")
+    number = to_number(raw)
+    if number is not None:
+        return float(number) if as_float else number
+    if numeric:
+        raise ValueNotFound("not a number")
+    if not isinstance(raw, str) or not raw:
+        raise ValueNotFound(f"not a usable value ({type(raw).__name__})")
+    return raw

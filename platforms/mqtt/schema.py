@@ -1,0 +1,150 @@
+"""Config fields every MQTT platform shares, their validators and cross-field checks.
+
+Each platform module builds its `PLATFORM_SCHEMA` from `ENTITY_FIELDS` (topics, availability,
+expiry, QoS), `VALUE_FIELDS` (`value_json`/`value_regex`) and, for outputs, `COMMAND_FIELDS`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import voluptuous as vol
+
+from gateway.config.cv import (
+    boolean,
+    one_of,
+    positive_time_period,
+    publish_topic,
+    string,
+    subscribe_topic,
+)
+from gateway.config.model import EntityConfig
+from gateway.util.extract import JsonPath
+
+from .payload import Scalar
+
+__all__ = [
+    "COMMAND_FIELDS",
+    "ENTITY_FIELDS",
+    "VALUE_FIELDS",
+    "MqttCommandConfig",
+    "MqttEntityConfig",
+    "MqttValueConfig",
+    "at_most_one_extractor",
+    "json_path",
+    "needs_state_topic",
+    "optimistic_needs_state_topic",
+    "payload",
+    "regex",
+]
+
+DEFAULT_QOS: Final = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MqttEntityConfig(EntityConfig):
+    """What every MQTT entity has: where its state and availability come from."""
+
+    state_topic: str | None = None
+    availability_topic: str | None = None
+    payload_available: Scalar = "online"
+    payload_not_available: Scalar = "offline"
+    expire_after: float | None = None
+    qos: int = DEFAULT_QOS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MqttValueConfig(MqttEntityConfig):
+    """An entity whose state is one value taken out of each payload."""
+
+    value_json: str | None = None
+    value_regex: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MqttCommandConfig(MqttEntityConfig):
+    """An output: commands go to `command_topic`; `optimistic` None means "no state_topic"."""
+
+    command_topic: str = ""
+    optimistic: bool | None = None
+    retain: bool = False
+
+    @property
+    def is_optimistic(self) -> bool:
+        return self.state_topic is None if self.optimistic is None else self.optimistic
+
+
+def payload(value: Any) -> Scalar:
+    """A payload to compare with or to publish: a string, a finite number or true/false."""
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
+    raise vol.Invalid("expected a string, a number or true/false")
+
+
+def regex(value: Any) -> str:
+    text = string(value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise vol.Invalid(f"invalid regular expression: {exc}") from None
+    return text
+
+
+def json_path(value: Any) -> str:
+    text = string(value)
+    try:
+        JsonPath.parse(text)
+    except ValueError as exc:
+        raise vol.Invalid(f"{exc} (expected e.g. temp.current or sensors.0.t)") from None
+    return text
+
+
+ENTITY_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Optional("availability_topic"): subscribe_topic,
+    vol.Optional("payload_available"): payload,
+    vol.Optional("payload_not_available"): payload,
+    vol.Optional("expire_after"): positive_time_period,
+    vol.Optional("qos"): one_of(0, 1, 2),
+}
+VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Optional("value_json"): json_path,
+    vol.Optional("value_regex"): regex,
+}
+COMMAND_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Optional("state_topic"): subscribe_topic,
+    vol.Required("command_topic"): publish_topic,
+    vol.Optional("optimistic"): boolean,
+    vol.Optional("retain"): boolean,
+}
+
+
+def at_most_one_extractor(data: dict[str, Any]) -> dict[str, Any]:
+    if "value_regex" in data and "value_json" in data:
+        raise vol.Invalid("cannot be used together with value_regex", path=["value_json"])
+    return data
+
+
+def needs_state_topic(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A check: each of `keys` is only meaningful with a `state_topic`."""
+
+    def check(data: dict[str, Any]) -> dict[str, Any]:
+        if "state_topic" not in data:
+            for key in keys:
+                if key in data:
+                    raise vol.Invalid("only works with a state_topic", path=[key])
+        return data
+
+    return check
+
+
+def optimistic_needs_state_topic(data: dict[str, Any]) -> dict[str, Any]:
+    """Without a state_topic nothing would ever change the state but the commands."""
+    if data.get("optimistic") is False and "state_topic" not in data:
+        raise vol.Invalid("optimistic: false needs a state_topic", path=["optimistic"])
+    return data
