@@ -31,9 +31,12 @@ from typing import Any, Final, Generic, TypeVar
 import voluptuous as vol
 
 from gateway.config.model import EntityConfig
+from gateway.util.extract import JsonPath
 
 __all__ = [
+    "VALUE_FIELDS",
     "PlatformSchema",
+    "at_most_one_extractor",
     "boolean",
     "encoding",
     "ensure_list",
@@ -41,6 +44,7 @@ __all__ = [
     "gpio_pin",
     "int_range",
     "integer",
+    "json_path",
     "node_id",
     "non_empty_string",
     "non_negative_int",
@@ -53,6 +57,7 @@ __all__ = [
     "positive_int",
     "positive_time_period",
     "publish_topic",
+    "regex",
     "slug",
     "slugify",
     "string",
@@ -427,3 +432,37 @@ def _always_set(key: Hashable | None) -> bool:
     if isinstance(key, vol.Required):
         return True
     return isinstance(key, vol.Optional) and not isinstance(key.default, vol.Undefined)
+
+
+def regex(value: Any) -> str:
+    """A regular expression that compiles (`value_regex`: its first group is the value)."""
+    text = string(value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise vol.Invalid(f"invalid regular expression: {exc}") from None
+    return text
+
+
+def json_path(value: Any) -> str:
+    """A dotted path into JSON, list indices allowed (`value_json`)."""
+    text = string(value)
+    try:
+        JsonPath.parse(text)
+    except ValueError as exc:
+        raise vol.Invalid(f"{exc} (expected e.g. temp.current or sensors.0.t)") from None
+    return text
+
+
+def at_most_one_extractor(data: dict[str, Any]) -> dict[str, Any]:
+    """`value_json` and `value_regex` exclude each other (neither: the raw payload)."""
+    if "value_regex" in data and "value_json" in data:
+        raise vol.Invalid("cannot be used together with value_regex", path=["value_json"])
+    return data
+
+
+# How serial and MQTT entities take their value out of a payload.
+VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Optional("value_json"): json_path,
+    vol.Optional("value_regex"): regex,
+}

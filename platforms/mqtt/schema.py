@@ -7,23 +7,24 @@ expiry, QoS), `VALUE_FIELDS` (`value_json`/`value_regex`) and, for outputs, `COM
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import voluptuous as vol
 
-from gateway.config.cv import (
+from gateway.config.cv import (  # the value fields are shared with serial sensors
+    VALUE_FIELDS,
+    at_most_one_extractor,
     boolean,
+    json_path,
     one_of,
     positive_time_period,
     publish_topic,
-    string,
+    regex,
     subscribe_topic,
 )
 from gateway.config.model import EntityConfig
-from gateway.util.extract import JsonPath
 
 from .payload import Scalar
 
@@ -87,24 +88,6 @@ def payload(value: Any) -> Scalar:
     raise vol.Invalid("expected a string, a number or true/false")
 
 
-def regex(value: Any) -> str:
-    text = string(value)
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise vol.Invalid(f"invalid regular expression: {exc}") from None
-    return text
-
-
-def json_path(value: Any) -> str:
-    text = string(value)
-    try:
-        JsonPath.parse(text)
-    except ValueError as exc:
-        raise vol.Invalid(f"{exc} (expected e.g. temp.current or sensors.0.t)") from None
-    return text
-
-
 ENTITY_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("availability_topic"): subscribe_topic,
     vol.Optional("payload_available"): payload,
@@ -112,22 +95,12 @@ ENTITY_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("expire_after"): positive_time_period,
     vol.Optional("qos"): one_of(0, 1, 2),
 }
-VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
-    vol.Optional("value_json"): json_path,
-    vol.Optional("value_regex"): regex,
-}
 COMMAND_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("state_topic"): subscribe_topic,
     vol.Required("command_topic"): publish_topic,
     vol.Optional("optimistic"): boolean,
     vol.Optional("retain"): boolean,
 }
-
-
-def at_most_one_extractor(data: dict[str, Any]) -> dict[str, Any]:
-    if "value_regex" in data and "value_json" in data:
-        raise vol.Invalid("cannot be used together with value_regex", path=["value_json"])
-    return data
 
 
 def needs_state_topic(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

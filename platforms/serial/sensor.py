@@ -17,18 +17,25 @@ debug log. The sensor is unavailable while the device is unplugged.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import non_negative_int, one_of, platform_schema, slug, string
+from gateway.config.cv import (
+    VALUE_FIELDS,
+    at_most_one_extractor,
+    non_negative_int,
+    one_of,
+    platform_schema,
+    slug,
+    string,
+)
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.sensor import SensorEntity, SensorValue
 from gateway.entity_platform import AsyncAddEntitiesCallback
-from gateway.util.extract import JsonPath, ValueExtractor, ValueNotFound, to_state_value
+from gateway.util.extract import ValueExtractor, ValueNotFound, to_state_value
 from hardware.serial_port import SerialPortManager
 
 from . import async_get_manager
@@ -49,42 +56,17 @@ class SerialSensorConfig(EntityConfig):
     precision: int | None = None
 
 
-def _regex(value: Any) -> str:
-    text = string(value)
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise vol.Invalid(f"invalid regular expression: {exc}") from None
-    return text
-
-
-def _json_path(value: Any) -> str:
-    text = string(value)
-    try:
-        JsonPath.parse(text)
-    except ValueError as exc:
-        raise vol.Invalid(f"{exc} (expected e.g. temp.current or sensors.0.t)") from None
-    return text
-
-
-def _at_most_one_extractor(data: dict[str, Any]) -> dict[str, Any]:
-    if "value_regex" in data and "value_json" in data:
-        raise vol.Invalid("cannot be used together with value_regex", path=["value_json"])
-    return data
-
-
 PLATFORM_SCHEMA = platform_schema(
     SerialSensorConfig,
     {
         vol.Required("serial_id"): slug,
-        vol.Optional("value_regex"): _regex,
-        vol.Optional("value_json"): _json_path,
+        **VALUE_FIELDS,
         vol.Optional("unit_of_measurement"): string,
         vol.Optional("device_class"): string,
         vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
         vol.Optional("precision"): non_negative_int,
     },
-    _at_most_one_extractor,
+    at_most_one_extractor,
 )
 
 
