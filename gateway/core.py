@@ -369,6 +369,10 @@ class ServiceRegistry:
         self._gw.bus.async_fire(EVENT_CALL_SERVICE, {"domain": domain, "service": service})
         if handler.job.job_type is JobType.CALLBACK:
             return handler.job.target(call)
+        if handler.job.job_type is JobType.COROUTINE_FUNCTION:
+            # Awaited in the caller's task: a task of its own would only add a loop iteration
+            # to every command (the caller awaits the result either way).
+            return await handler.job.target(call)
         future = self._gw.async_run_job(handler.job, call)
         assert future is not None  # coroutine functions and executor jobs give a future
         return await future

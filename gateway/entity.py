@@ -45,8 +45,10 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_force_update: bool = False
 
-    # Set while an executor call of this entity has timed out and not come back.
+    # Set while an executor call of this entity has timed out and not come back, or after a
+    # driver call raised, until a later call succeeds: the entity is unavailable meanwhile.
     _executor_hung: bool = False
+    _driver_failed: bool = False
     _update_in_progress: bool = False
     _remove_listeners: list[Callable[[], None]]
 
@@ -68,7 +70,7 @@ class Entity:
 
     @property
     def available(self) -> bool:
-        return self._attr_available and not self._executor_hung
+        return self._attr_available and not (self._executor_hung or self._driver_failed)
 
     @property
     def should_poll(self) -> bool:
@@ -156,26 +158,34 @@ class Entity:
     ) -> _R:
         """Run a blocking driver call with the executor timeout.
 
-        On timeout the entity becomes unavailable until a later call succeeds; raises
-        TimeoutError.
+        On timeout, or when the call raises, the entity becomes unavailable until a later call
+        succeeds; raises TimeoutError or the driver's exception.
         """
         gw = self._require_gw()
         if kwargs:
             target = functools.partial(target, **kwargs)
         future = gw.async_add_executor_job(target, *args)
+        name = getattr(target, "__qualname__", target)
         try:
             result = await asyncio.wait_for(asyncio.shield(future), gw.executor_timeout)
         except TimeoutError:
             _LOGGER.error(
                 "%s: driver call %s did not return within %g s; marking unavailable",
                 self.entity_id,
-                getattr(target, "__qualname__", target),
+                name,
                 gw.executor_timeout,
             )
             self._mark_hung(future)
             raise
-        if self._executor_hung:
-            self._executor_hung = False
+        except Exception as exc:
+            _LOGGER.warning(
+                "%s: driver call %s failed (%s); marking unavailable", self.entity_id, name, exc
+            )
+            self._driver_failed = True
+            self.async_write_state()
+            raise
+        if self._executor_hung or self._driver_failed:
+            self._executor_hung = self._driver_failed = False
             self.async_write_state()
         return result
 

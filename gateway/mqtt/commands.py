@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
-from ..const import EVENT_STATE_CHANGED
+from ..const import EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
 from .connection import MqttConnection
 from .models import ReceiveMessage
@@ -38,6 +38,7 @@ class CommandRouter:
         self._qos = qos
         self._unsubscribers: dict[str, list[Callable[[], None]]] = {}
         self._queues: dict[str, deque[Command]] = {}
+        self._stopping = False
         self._malformed_logged_at: dict[str, float] = {}
         self._retained_logged: set[str] = set()
         self._remove_listener: Callable[[], None] | None = None
@@ -49,6 +50,14 @@ class CommandRouter:
         self._remove_listener = self._gw.bus.async_listen(
             EVENT_STATE_CHANGED, self._async_state_changed
         )
+        self._gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_gateway_stop)
+
+    @callback
+    def _async_on_gateway_stop(self, _event: Event) -> None:
+        """Outputs are going to `on_stop`: a late command must not switch them again."""
+        self._stopping = True
+        for queue in self._queues.values():
+            queue.clear()
 
     @callback
     def async_stop(self) -> None:
@@ -92,6 +101,9 @@ class CommandRouter:
 
     @callback
     def _async_on_set(self, entity_id: str, domain: str, msg: ReceiveMessage) -> None:
+        if self._stopping:
+            _LOGGER.info("Ignoring a command for %s: the gateway is stopping", entity_id)
+            return
         if self._refuse_retained(msg):
             return
         try:

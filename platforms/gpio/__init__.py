@@ -115,6 +115,11 @@ async def async_get_driver(gw: Gateway) -> GpioDriver:
         return runtime.driver
 
 
+# Outputs save their state for `restore` at most once a second (and always at stop): a burst
+# of commands costs one fsync, not one each.
+OUTPUT_SAVE_INTERVAL = 1.0
+
+
 def state_file(gw: Gateway, entity_id: str, *, min_interval: float = 0.0) -> StateFile | None:
     """The state file of one gpio entity, or None without a state folder."""
     runtime = get_runtime(gw)

@@ -30,7 +30,7 @@ from hardware.gpio import GpioDriver
 from hardware.state_store import StateFile
 from platforms.gpio.pins import pin_claims
 
-from . import async_get_driver, state_file
+from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
     INITIAL_OPTIONS,
     ON_STOP_OPTIONS,
@@ -198,7 +198,7 @@ async def async_setup_platform(
 ) -> None:
     driver = await async_get_driver(gw)
     entity_id = f"{DOMAIN}.{config.id}"
-    store = state_file(gw, entity_id)
+    store = state_file(gw, entity_id, min_interval=OUTPUT_SAVE_INTERVAL)
     initial = await async_initial_state(store, config.initial, entity_id)
     duty = _brightness(initial.get("brightness")) / FULL if initial.get("on") else 0.0
     make = functools.partial(

@@ -26,7 +26,7 @@ from hardware.gpio import GpioDriver
 from hardware.state_store import StateFile
 from platforms.gpio.pins import pin_claims
 
-from . import async_get_driver, state_file
+from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
     INITIAL_OPTIONS,
     ON_STOP_OPTIONS,
@@ -104,7 +104,7 @@ async def async_setup_platform(
     """Create the output already at its initial level, then add the entity."""
     driver = await async_get_driver(gw)
     entity_id = f"{DOMAIN}.{config.id}"
-    store = state_file(gw, entity_id)
+    store = state_file(gw, entity_id, min_interval=OUTPUT_SAVE_INTERVAL)
     initial = await async_initial_state(store, config.initial, entity_id)
     make = functools.partial(
         _create, driver, config.pin, config.active_high, bool(initial.get("on"))

@@ -223,3 +223,26 @@ async def test_schedule_update_state_from_driver_thread(gw: Gateway) -> None:
     assert gw.states.get("sensor.pushed").state == "refreshed"  # type: ignore[union-attr]
     await platform.async_remove_entity("sensor.pushed")
     assert sensor.hooks == ["added", "will_remove"]
+
+
+async def test_failing_driver_marks_unavailable_until_a_call_succeeds(
+    gw: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    class FlakySwitch(BlockingSwitch):
+        fail = True
+
+        def turn_on(self, **kwargs: Any) -> None:
+            if self.fail:
+                raise OSError("i2c bus error")
+            super().turn_on(**kwargs)
+
+    platform = await _platform(gw, "switch")
+    switch = FlakySwitch("flaky")
+    await platform.async_add_entities([switch])
+    with pytest.raises(OSError, match="i2c bus error"):
+        await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.flaky"})
+    assert gw.states.get("switch.flaky").state == "unavailable"  # type: ignore[union-attr]
+    assert "FlakySwitch.turn_on failed (i2c bus error); marking unavailable" in caplog.text
+    switch.fail = False
+    await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.flaky"})
+    assert gw.states.get("switch.flaky").state == "ON"  # type: ignore[union-attr]

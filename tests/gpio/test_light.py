@@ -10,6 +10,7 @@ from gpiozero.pins.mock import MockFactory
 
 from gateway.clock import FakeClock
 from gateway.core import Gateway
+from platforms.gpio import OUTPUT_SAVE_INTERVAL
 from platforms.gpio.light import MAX_FADE_STEPS_PER_SECOND, fade_steps
 from tests.gpio.conftest import attrs, pin, read_saved, setup_entities, state
 
@@ -81,6 +82,8 @@ async def test_new_command_cancels_a_fade(
     clock.advance(10)
     await gw.async_block_till_done()
     assert strip.state == 1.0
+    clock.advance(OUTPUT_SAVE_INTERVAL)  # the coalesced state save that the last write armed
+    await gw.async_block_till_done()
     assert clock.pending() == 0
 
 
@@ -105,10 +108,12 @@ async def test_stop_during_a_fade_goes_to_on_stop(
 
 
 async def test_brightness_is_saved_and_restored(
-    gw: Gateway, factory: MockFactory, state_dir: Path
+    gw: Gateway, factory: MockFactory, state_dir: Path, clock: FakeClock
 ) -> None:
     await setup_entities(gw, "light", {"name": "Strip", "pin": 18, "initial": "restore"})
     await light(gw, "turn_on", brightness=64)
+    await gw.async_block_till_done()
+    clock.advance(OUTPUT_SAVE_INTERVAL)  # saves are coalesced, at most one a second
     await gw.async_block_till_done()
     saved = await read_saved(state_dir / "gpio" / "light.strip.json")
     assert saved == {"on": True, "brightness": 64}

@@ -10,6 +10,7 @@ from gpiozero.pins.mock import MockFactory
 from gateway.clock import FakeClock
 from gateway.core import Event, Gateway, callback
 from hardware.gpio import GpioDriver
+from platforms.gpio import OUTPUT_SAVE_INTERVAL
 from tests.gpio.conftest import pin, read_saved, setup_entities, state, write_file
 from tests.helpers import in_thread
 
@@ -102,10 +103,12 @@ async def test_on_stop_keep_leaves_the_device_open(
 
 
 async def test_state_is_saved_on_change_for_restore(
-    gw: Gateway, factory: MockFactory, state_dir: Path
+    gw: Gateway, factory: MockFactory, state_dir: Path, clock: FakeClock
 ) -> None:
     await setup_entities(gw, "switch", {"name": "Relay", "pin": 22, "initial": "restore"})
     await turn(gw, "turn_on", "switch.relay")
+    await gw.async_block_till_done()
+    clock.advance(OUTPUT_SAVE_INTERVAL)  # saves are coalesced, at most one a second
     await gw.async_block_till_done()
     assert await read_saved(state_dir / "gpio" / "switch.relay.json") == {"on": True}
     leftovers = await in_thread(lambda: list((state_dir / "gpio").glob(".*.tmp")))

@@ -305,3 +305,24 @@ async def test_a_failing_command_is_logged_and_the_next_one_runs(
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert len(failures) == 1
     assert "relay board not answering" in failures[0]
+
+
+async def test_commands_are_refused_once_the_gateway_is_stopping(
+    real_gw: Gateway,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Outputs go to `on_stop` at gateway_stop: a late command must not switch them again."""
+    from gateway.const import EVENT_GATEWAY_STOP
+    from gateway.mqtt.models import ReceiveMessage
+
+    data = await setup_mqtt(real_gw, mqtt_config(mqtt_broker.port))
+    await add_entities(real_gw, MemorySwitch("relay"))
+    await wait_in_sync(data.connection)
+    real_gw.bus.async_fire(EVENT_GATEWAY_STOP)
+    topic = f"{data.node_base}/switch/relay/set"
+    data.commands._async_on_set("switch.relay", "switch", ReceiveMessage(topic, b"ON", 1, False))
+    await real_gw.async_block_till_done()
+    assert real_gw.states.get("switch.relay").state == "OFF"  # type: ignore[union-attr]
+    assert "Ignoring a command for switch.relay: the gateway is stopping" in caplog.text
