@@ -1,0 +1,219 @@
+"""Benchmarks 1 and 2: command → pin → state echo, and pin edge → state message.
+
+Only one message is in flight at a time; the time of arrival is taken in the probe's read
+callback. Floors are measured in the same run, on the same broker:
+- echo: a bare aiomqtt client republishes what it receives on A to B (two hops, like a command
+  and its state);
+- edge: a foreign thread hands a publish to a bare aiomqtt client with `call_soon_threadsafe`
+  (one hop plus the thread hand-off, like a pin edge and its state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiomqtt
+
+import platforms.gpio
+from gateway.core import Gateway
+
+from .common import FastClient, Row, start_gateway, summarize_us, wait_in_sync
+
+WARMUP = 200
+TARGET_RATIO = 1.5
+TARGET_P99_US = 5000.0
+
+GATEWAY_CONFIG = """\
+gateway: {{node_id: bench, state_dir: {folder}/state, health_interval: 3600}}
+mqtt: {{host: 127.0.0.1, port: {port}, client_id: bench-gw-{qos}, base_topic: bench,
+       qos: {qos}, discovery: {{enabled: false}}}}
+gpio: {{pin_factory: mock}}
+switch:
+  - {{platform: gpio, name: Relay, pin: 22}}
+binary_sensor:
+  - {{platform: gpio, name: Door, pin: 17}}
+"""
+
+
+def _payload(message: aiomqtt.Message) -> bytes:
+    payload = message.payload
+    return payload if isinstance(payload, bytes) else str(payload).encode()
+
+
+class Stopwatch:
+    """Resolves the pending future when a message on `topic` arrives, with its arrival time."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.pending: asyncio.Future[float] | None = None
+
+    def on_message(self, message: aiomqtt.Message) -> None:
+        now = time.perf_counter()
+        if message.topic.value == self.topic and self.pending and not self.pending.done():
+            self.pending.set_result(now)
+
+    async def round(self, trigger: Callable[[], float | None], timeout: float = 5.0) -> float:
+        """Run `trigger` (returns its start time, or None to time from here); the latency."""
+        self.pending = asyncio.get_running_loop().create_future()
+        start = time.perf_counter()
+        started = trigger()
+        arrived = await asyncio.wait_for(self.pending, timeout)
+        return arrived - (started if started is not None else start)
+
+
+async def _rounds(watch: Stopwatch, trigger: Callable[[int], float | None], n: int) -> list[float]:
+    samples = []
+    for i in range(WARMUP + n):
+        latency = await watch.round(functools.partial(trigger, i))
+        if i >= WARMUP:
+            samples.append(latency)
+    return samples
+
+
+async def _echo_floor(port: int, qos: int, n: int) -> list[float]:
+    watch = Stopwatch("floor/b")
+    async with FastClient(port) as echoer, FastClient(port, watch.on_message) as probe:
+        # Retained, like the gateway's state publishes (the contract requires it).
+        echoer.on_message = lambda m: echoer.publish_nowait("floor/b", _payload(m), qos, True)
+        await echoer.client.subscribe("floor/a", qos)
+        await probe.client.subscribe("floor/b", qos)
+        return await _rounds(watch, lambda i: probe.publish_nowait("floor/a", b"%d" % i, qos), n)
+
+
+async def _gateway_echo(port: int, qos: int, n: int, folder: Path) -> list[float]:
+    gw = await start_gateway(GATEWAY_CONFIG.format(folder=folder, port=port, qos=qos), folder)
+    try:
+        await wait_in_sync(gw)
+        watch = Stopwatch("bench/bench/switch/relay/state")
+        async with FastClient(port, watch.on_message) as probe:
+            await probe.client.subscribe(watch.topic, qos)
+            payloads = (b"ON", b"OFF")
+            await asyncio.sleep(0.2)  # let the retained state arrive before timing
+            return await _rounds(
+                watch,
+                lambda i: probe.publish_nowait(
+                    "bench/bench/switch/relay/set", payloads[i % 2], qos
+                ),
+                n,
+            )
+    finally:
+        await gw.async_stop()
+
+
+class ForeignThread:
+    """A thread that runs what it is given and reports when it started it."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue()
+        self.started_at = 0.0
+        self._thread = threading.Thread(target=self._run, name="bench-driver", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            self.started_at = time.perf_counter()
+            job()
+
+    def submit(self, job: Callable[[], object]) -> None:
+        self._jobs.put(job)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+
+async def _measure_edges(
+    watch: Stopwatch, thread: ForeignThread, job: Callable[[int], object], n: int
+) -> list[float]:
+    samples = []
+    for i in range(WARMUP + n):
+        watch.pending = asyncio.get_running_loop().create_future()
+        thread.submit(functools.partial(job, i))
+        arrived = await asyncio.wait_for(watch.pending, 5.0)
+        if i >= WARMUP:
+            samples.append(arrived - thread.started_at)
+    return samples
+
+
+async def _edge_floor_run(port: int, n: int) -> list[float]:
+    watch = Stopwatch("floor/edge")
+    thread = ForeignThread()
+    loop = asyncio.get_running_loop()
+    try:
+        async with FastClient(port) as publisher, FastClient(port, watch.on_message) as probe:
+            await probe.client.subscribe(watch.topic, 1)
+            return await _measure_edges(
+                watch,
+                thread,
+                lambda i: loop.call_soon_threadsafe(
+                    publisher.publish_nowait, watch.topic, b"%d" % (i % 2), 1
+                ),
+                n,
+            )
+    finally:
+        thread.close()
+
+
+async def _gateway_edges(port: int, n: int, folder: Path) -> list[float]:
+    gw: Gateway = await start_gateway(
+        GATEWAY_CONFIG.format(folder=folder, port=port, qos=1), folder
+    )
+    thread = ForeignThread()
+    try:
+        await wait_in_sync(gw)
+        pin = (await platforms.gpio.async_get_driver(gw)).factory.pin(17)
+        watch = Stopwatch("bench/bench/binary_sensor/door/state")
+        async with FastClient(port, watch.on_message) as probe:
+            await probe.client.subscribe(watch.topic, 1)
+            await asyncio.sleep(0.2)  # let the retained state arrive before timing
+
+            def edge(i: int) -> None:
+                (pin.drive_high if i % 2 else pin.drive_low)()
+
+            return await _measure_edges(watch, thread, edge, n)
+    finally:
+        thread.close()
+        await gw.async_stop()
+
+
+def _latency_row(name: str, samples: list[float], floor: list[float]) -> Row:
+    median, p99 = summarize_us(samples)
+    floor_median, floor_p99 = summarize_us(floor)
+    ratio = median / floor_median
+    return Row(
+        name,
+        f"median {median:.0f} µs, p99 {p99:.0f} µs",
+        f"median {floor_median:.0f} µs, p99 {floor_p99:.0f} µs",
+        f"{ratio:.2f}x",
+        f"≤ {TARGET_RATIO}x, p99 < {TARGET_P99_US / 1000:.0f} ms",
+        ratio <= TARGET_RATIO and p99 < TARGET_P99_US,
+    )
+
+
+async def run_echo(port: int, n: int, folder: Path) -> list[Row]:
+    rows = []
+    for qos in (0, 1):
+        floor = await _echo_floor(port, qos, n)
+        gateway = await _gateway_echo(port, qos, n, _sub(folder, f"echo-{qos}"))
+        rows.append(_latency_row(f"1. command → pin → state, QoS {qos}", gateway, floor))
+    return rows
+
+
+async def run_edges(port: int, n: int, folder: Path) -> list[Row]:
+    floor = await _edge_floor_run(port, n)
+    gateway = await _gateway_edges(port, n, _sub(folder, "edges"))
+    row = _latency_row("2. pin edge (thread) → state", gateway, floor)
+    row.floor += " (thread → bare publish)"
+    return [row]
+
+
+def _sub(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,168 @@
+"""Benchmarks 4 and 5a: the `boardgate` process idle, and starting with 1,000 entities.
+
+The gateway runs as `python -m gateway run -c CONFIG` (mock pins); CPU and memory are read
+from /proc/<pid>/stat and /proc/<pid>/statm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiomqtt
+
+from .common import FastClient, Row, read_rss_mb
+
+ROOT = Path(__file__).resolve().parents[2]
+TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_CPU_TARGET = 0.2
+IDLE_RSS_TARGET = 35.0
+
+HEADER = """\
+gateway: {{node_id: {node}, state_dir: {folder}/state}}
+mqtt: {{host: 127.0.0.1, port: {port}, client_id: bench-{node}, base_topic: bench,
+       discovery: {{enabled: false}}}}
+gpio: {{pin_factory: mock}}
+"""
+
+
+def _gpio_entities(inputs: int, outputs: int, virtual_outputs: int = 0) -> str:
+    lines = ["binary_sensor:"]
+    lines += [f"  - {{platform: gpio, name: In {i}, pin: {i}}}" for i in range(inputs)]
+    lines.append("switch:")
+    lines += [f"  - {{platform: gpio, name: Out {i}, pin: {inputs + i}}}" for i in range(outputs)]
+    lines += [f"  - {{platform: virtual, name: Virtual {i}}}" for i in range(virtual_outputs)]
+    return "\n".join(lines) + "\n"
+
+
+def _mqtt_sensors(count: int) -> str:
+    lines = ["sensor:"]
+    lines += [
+        f"  - {{platform: mqtt, name: Remote {i}, state_topic: remote/{i}/t, value_json: t}}"
+        for i in range(count)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+class GatewayProcess:
+    def __init__(self, folder: Path, config: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config = folder / "boardgate.yaml"
+        self.config.write_text(config)
+        self.log = folder / "gateway.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.spawned = 0.0
+
+    def start(self) -> int:
+        # A Compute Module 3 board: GPIO 0-45 (a 40-pin Pi has 28 GPIOs, too few for 50).
+        environ = {**os.environ, "GPIOZERO_MOCK_REVISION": "a020a0"}
+        with self.log.open("wb") as log:
+            self.spawned = time.perf_counter()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gateway", "run", "-c", str(self.config)],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environ,
+            )
+        return self.process.pid
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.terminate()
+        return self.process.wait(10)
+
+
+class Watcher:
+    """Notes when `status` says online and when `states` distinct state topics were seen."""
+
+    def __init__(self, node_base: str, states: int) -> None:
+        self.node_base = node_base
+        self.expected = states
+        self.online_at = 0.0
+        self.seen: set[str] = set()
+        self.complete = asyncio.get_running_loop().create_future()
+        self.completed_at = 0.0
+
+    def on_message(self, message: aiomqtt.Message) -> None:
+        topic = message.topic.value
+        if topic == f"{self.node_base}/status" and message.payload == b"online":
+            self.online_at = self.online_at or time.perf_counter()
+        elif topic.endswith("/state"):
+            self.seen.add(topic)
+            if len(self.seen) >= self.expected and not self.complete.done():
+                self.completed_at = time.perf_counter()
+                self.complete.set_result(None)
+
+
+async def _run_process(
+    port: int, folder: Path, node: str, body: str, states: int
+) -> tuple[GatewayProcess, Watcher]:
+    gateway = GatewayProcess(folder, HEADER.format(node=node, folder=folder, port=port) + body)
+    watcher = Watcher(f"bench/{node}", states)
+    async with FastClient(port, watcher.on_message) as probe:
+        await probe.client.subscribe(f"bench/{node}/#", 1)
+        await asyncio.get_running_loop().run_in_executor(None, gateway.start)
+        try:
+            await asyncio.wait_for(asyncio.shield(watcher.complete), 60)
+        except TimeoutError:
+            await asyncio.get_running_loop().run_in_executor(None, gateway.stop)
+            raise RuntimeError(f"gateway did not come up:\n{gateway.log.read_text()}") from None
+    return gateway, watcher
+
+
+async def run_idle(port: int, seconds: float, folder: Path) -> list[Row]:
+    gateway, _ = await _run_process(port, folder, "idle", _gpio_entities(40, 6, 4), 50)
+    assert gateway.process is not None
+    pid = gateway.process.pid
+    try:
+        await asyncio.sleep(2)  # start-up work (imports, first publishes) is not idle time
+        cpu_before, start = _cpu_seconds(pid), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu = (_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - start) * 100
+        rss = read_rss_mb(pid)
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, gateway.stop)
+    return [
+        Row(
+            f"4. idle {seconds:g} s, 40 gpio inputs + 10 outputs",
+            f"CPU {cpu:.3f} %, RSS {rss:.1f} MB",
+            "—",
+            "—",
+            f"< {IDLE_CPU_TARGET} % CPU, < {IDLE_RSS_TARGET:.0f} MB",
+            cpu < IDLE_CPU_TARGET and rss < IDLE_RSS_TARGET,
+        )
+    ]
+
+
+async def run_scale(port: int, folder: Path) -> list[Row]:
+    body = _mqtt_sensors(1000) + _gpio_entities(20, 20)
+    gateway, watcher = await _run_process(port, folder, "scale", body, 1040)
+    assert gateway.process is not None
+    try:
+        rss = read_rss_mb(gateway.process.pid)
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, gateway.stop)
+    online = watcher.online_at - gateway.spawned
+    complete = watcher.completed_at - gateway.spawned
+    return [
+        Row(
+            "5a. start-up, 1,000 mqtt sensors + 40 gpio",
+            f"online {online:.2f} s, all 1,040 states {complete:.2f} s; RSS {rss:.1f} MB",
+            "—",
+            "—",
+            "(reported)",
+            None,
+        )
+    ]
