@@ -34,6 +34,7 @@ from gateway.config.model import EntityConfig
 from gateway.util.extract import JsonPath
 
 __all__ = [
+    "SENSOR_FIELDS",
     "VALUE_FIELDS",
     "PlatformSchema",
     "at_most_one_extractor",
@@ -465,4 +466,13 @@ def at_most_one_extractor(data: dict[str, Any]) -> dict[str, Any]:
 VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("value_json"): json_path,
     vol.Optional("value_regex"): regex,
+}
+
+
+# The reading's presentation, for every sensor platform that parses values.
+SENSOR_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Optional("unit_of_measurement"): string,
+    vol.Optional("device_class"): string,
+    vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
+    vol.Optional("precision"): non_negative_int,
 }

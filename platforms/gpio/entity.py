@@ -13,11 +13,14 @@ output had while the gateway ran.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import voluptuous as vol
 
+from gateway.config.cv import boolean, gpio_pin
+from gateway.config.model import Claim, EntityConfig
 from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
@@ -26,11 +29,14 @@ from hardware.gpio import GpioDriver
 from hardware.state_store import StateFile
 
 from . import keep_open
+from .pins import pin_claims
 
 __all__ = [
     "INITIAL_OPTIONS",
     "ON_STOP_OPTIONS",
+    "OUTPUT_FIELDS",
     "GpioEntity",
+    "GpioOutputConfig",
     "GpioOutputEntity",
     "on_off_option",
 ]
@@ -54,6 +60,27 @@ def on_off_option(*options: str) -> Callable[[Any], str]:
         raise vol.Invalid(f"expected one of: {listed}")
 
     return validate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpioOutputConfig(EntityConfig):
+    """What every output (switch, light) is configured with."""
+
+    pin: int | str
+    active_high: bool = True
+    initial: str = "off"
+    on_stop: str = "off"
+
+    def claims(self) -> tuple[Claim, ...]:
+        return pin_claims(self.pin)
+
+
+OUTPUT_FIELDS: Final[Mapping[Hashable, Any]] = {
+    vol.Required("pin"): gpio_pin,
+    vol.Optional("active_high"): boolean,
+    vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
+    vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
+}
 
 
 class GpioEntity(Entity):

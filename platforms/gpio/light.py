@@ -20,23 +20,20 @@ from typing import Any, Final
 
 import voluptuous as vol
 
-from gateway.config.cv import boolean, gpio_pin, platform_schema, positive_float
-from gateway.config.model import Claim, EntityConfig
+from gateway.config.cv import platform_schema, positive_float
 from gateway.core import Gateway, callback
 from gateway.domains.light import LightEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.event import async_call_later
 from hardware.gpio import GpioDriver
 from hardware.state_store import StateFile
-from platforms.gpio.pins import pin_claims
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
-    INITIAL_OPTIONS,
-    ON_STOP_OPTIONS,
+    OUTPUT_FIELDS,
+    GpioOutputConfig,
     GpioOutputEntity,
     async_initial_state,
-    on_off_option,
 )
 
 DOMAIN = "light"
@@ -45,26 +42,12 @@ FULL: Final = 255
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GpioLightConfig(EntityConfig):
-    pin: int | str
+class GpioLightConfig(GpioOutputConfig):
     frequency: float = 500.0
-    active_high: bool = True
-    initial: str = "off"
-    on_stop: str = "off"
-
-    def claims(self) -> tuple[Claim, ...]:
-        return pin_claims(self.pin)
 
 
 PLATFORM_SCHEMA = platform_schema(
-    GpioLightConfig,
-    {
-        vol.Required("pin"): gpio_pin,
-        vol.Optional("frequency"): positive_float,
-        vol.Optional("active_high"): boolean,
-        vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
-        vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
-    },
+    GpioLightConfig, {**OUTPUT_FIELDS, vol.Optional("frequency"): positive_float}
 )
 
 

@@ -15,49 +15,30 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-import voluptuous as vol
-
-from gateway.config.cv import boolean, gpio_pin, platform_schema
-from gateway.config.model import Claim, EntityConfig
+from gateway.config.cv import platform_schema
 from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from hardware.gpio import GpioDriver
 from hardware.state_store import StateFile
-from platforms.gpio.pins import pin_claims
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
-    INITIAL_OPTIONS,
-    ON_STOP_OPTIONS,
+    OUTPUT_FIELDS,
+    GpioOutputConfig,
     GpioOutputEntity,
     async_initial_state,
-    on_off_option,
 )
 
 DOMAIN = "switch"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GpioSwitchConfig(EntityConfig):
-    pin: int | str
-    active_high: bool = True
-    initial: str = "off"
-    on_stop: str = "off"
-
-    def claims(self) -> tuple[Claim, ...]:
-        return pin_claims(self.pin)
+class GpioSwitchConfig(GpioOutputConfig):
+    """pin, active_high, initial, on_stop (see GpioOutputConfig)."""
 
 
-PLATFORM_SCHEMA = platform_schema(
-    GpioSwitchConfig,
-    {
-        vol.Required("pin"): gpio_pin,
-        vol.Optional("active_high"): boolean,
-        vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
-        vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
-    },
-)
+PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, OUTPUT_FIELDS)
 
 
 class GpioSwitch(GpioOutputEntity, SwitchEntity):

@@ -20,7 +20,11 @@ from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import non_negative_int, one_of, platform_schema, string, subscribe_topic
+from gateway.config.cv import (
+    SENSOR_FIELDS,
+    platform_schema,
+    subscribe_topic,
+)
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
@@ -49,10 +53,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Required("state_topic"): subscribe_topic,
         **ENTITY_FIELDS,
         **VALUE_FIELDS,
-        vol.Optional("unit_of_measurement"): string,
-        vol.Optional("device_class"): string,
-        vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
-        vol.Optional("precision"): non_negative_int,
+        **SENSOR_FIELDS,
     },
     at_most_one_extractor,
 )

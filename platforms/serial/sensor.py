@@ -23,13 +23,11 @@ from typing import Any
 import voluptuous as vol
 
 from gateway.config.cv import (
+    SENSOR_FIELDS,
     VALUE_FIELDS,
     at_most_one_extractor,
-    non_negative_int,
-    one_of,
     platform_schema,
     slug,
-    string,
 )
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway, callback
@@ -61,10 +59,7 @@ PLATFORM_SCHEMA = platform_schema(
     {
         vol.Required("serial_id"): slug,
         **VALUE_FIELDS,
-        vol.Optional("unit_of_measurement"): string,
-        vol.Optional("device_class"): string,
-        vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
-        vol.Optional("precision"): non_negative_int,
+        **SENSOR_FIELDS,
     },
     at_most_one_extractor,
 )
