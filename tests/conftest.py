@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import settings
 
 from gateway.blocking import SLOW_CALLBACK_SECONDS, enable_blocking_detection
 from gateway.clock import FakeClock
@@ -24,6 +25,11 @@ if importlib.util.find_spec("tests.fixtures_mqtt") is not None:
     pytest_plugins = ["tests.fixtures_mqtt"]
 
 THREAD_GRACE_SECONDS = 5.0
+
+# Property tests are deterministic (same examples every run, no example database on disk), so
+# a red CI run can be reproduced; a test may still raise max_examples for itself.
+settings.register_profile("boardgate", derandomize=True, database=None, deadline=None)
+settings.load_profile("boardgate")
 
 
 @pytest.fixture(autouse=True)
