@@ -96,8 +96,10 @@ async def _start_mosquitto(binary: str, port: int) -> MosquittoBroker:
         "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n"
     )
     await loop.run_in_executor(None, conf.write_text, text)
+    # A session of its own: Ctrl-C in the terminal reaches the whole foreground process group,
+    # and the broker must outlive the gateway's clean stop (which publishes `offline`).
     process = await asyncio.create_subprocess_exec(
-        binary, "-c", str(conf), stdout=asyncio.subprocess.DEVNULL
+        binary, "-c", str(conf), stdout=asyncio.subprocess.DEVNULL, start_new_session=True
     )
     return MosquittoBroker(process, folder, port)
 
