@@ -9,6 +9,7 @@ the stuck threads. The pool also reports its load for the health topic.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import logging
 import queue
 import threading
@@ -32,6 +33,10 @@ class ExecutorStats:
     queued: int
 
 
+def _nothing() -> None:
+    """Completion of a call that was cancelled before it started."""
+
+
 @dataclass(slots=True)
 class _WorkItem:
     future: concurrent.futures.Future[Any]
@@ -39,15 +44,16 @@ class _WorkItem:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
 
-    def run(self) -> None:
+    def run(self) -> Callable[[], None]:
+        """Run the call; returns what completes the future, to be called once the pool's
+        counters are up to date (a waiter woken by the result then sees them right)."""
         if not self.future.set_running_or_notify_cancel():
-            return
+            return _nothing
         try:
             result = self.fn(*self.args, **self.kwargs)
-        except BaseException as exc:
-            self.future.set_exception(exc)
-        else:
-            self.future.set_result(result)
+        except BaseException as exc:  # handed to whoever awaits the future
+            return functools.partial(self.future.set_exception, exc)
+        return functools.partial(self.future.set_result, result)
 
 
 class GatewayExecutor(concurrent.futures.Executor):
@@ -132,10 +138,11 @@ class GatewayExecutor(concurrent.futures.Executor):
             with self._lock:
                 self._busy += 1
             try:
-                item.run()
+                complete = item.run()
             finally:
                 with self._lock:
                     self._busy -= 1
                     self._pending -= 1
-                self._idle.release()
-            del item
+            complete()
+            self._idle.release()
+            del item, complete
