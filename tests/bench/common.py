@@ -1,9 +1,10 @@
 """Shared pieces of the benchmarks: a private broker, a fast client, a gateway from YAML.
 
 Everything runs on loopback against a mosquitto started here (`set_tcp_nodelay true`, no
-persistence). Clients set TCP_NODELAY and hand each message to a plain function as paho reads
-it (no queue, no task per message), so the floor measures the broker and the network stack,
-not client-side queueing; the gateway's own client works the same way.
+persistence). Clients speak MQTT 5 (the gateway's default), set TCP_NODELAY and hand each
+message to a plain function as paho reads it (no queue, no task per message), so the floor
+measures the broker and the client stack, not client-side queueing; the gateway's own client
+works the same way.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class FastClient:
             "127.0.0.1",
             port,
             identifier=f"bench-{os.getpid()}-{next(_ids)}",
+            protocol=aiomqtt.ProtocolVersion.V5,
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
             queue_type=_handler_queue(lambda message: self.on_message(message)),
             max_queued_outgoing_messages=None,

@@ -1,7 +1,8 @@
 """Benchmarks 1 and 2: command → pin → state echo, and pin edge → state message.
 
 Only one message is in flight at a time; the time of arrival is taken in the probe's read
-callback. Floors are measured in the same run, on the same broker:
+callback. Floors are measured in the same run, on the same broker, with the same protocol (MQTT
+5), one floor round alternating with one gateway round:
 - echo: a bare aiomqtt client republishes what it receives on A to B (two hops, like a command
   and its state);
 - edge: a foreign thread hands a publish to a bare aiomqtt client with `call_soon_threadsafe`
@@ -67,38 +68,49 @@ class Stopwatch:
         return arrived - (started if started is not None else start)
 
 
-async def _rounds(watch: Stopwatch, trigger: Callable[[int], float | None], n: int) -> list[float]:
-    samples = []
+Trigger = Callable[[int], float | None]
+
+
+async def _interleaved(
+    floor: tuple[Stopwatch, Trigger], subject: tuple[Stopwatch, Trigger], n: int
+) -> tuple[list[float], list[float]]:
+    """Alternate one floor round and one gateway round, so load on the machine that comes and
+    goes during the run weighs on both alike; returns (floor, subject) samples."""
+    samples: tuple[list[float], list[float]] = ([], [])
     for i in range(WARMUP + n):
-        latency = await watch.round(functools.partial(trigger, i))
-        if i >= WARMUP:
-            samples.append(latency)
+        for (watch, trigger), into in zip((floor, subject), samples, strict=True):
+            latency = await watch.round(functools.partial(trigger, i))
+            if i >= WARMUP:
+                into.append(latency)
     return samples
 
 
-async def _echo_floor(port: int, qos: int, n: int) -> list[float]:
-    watch = Stopwatch("floor/b")
-    async with FastClient(port) as echoer, FastClient(port, watch.on_message) as probe:
-        # Retained, like the gateway's state publishes (the contract requires it).
-        echoer.on_message = lambda m: echoer.publish_nowait("floor/b", _payload(m), qos, True)
-        await echoer.client.subscribe("floor/a", qos)
-        await probe.client.subscribe("floor/b", qos)
-        return await _rounds(watch, lambda i: probe.publish_nowait("floor/a", b"%d" % i, qos), n)
-
-
-async def _gateway_echo(port: int, qos: int, n: int, folder: Path) -> list[float]:
+async def _echo(port: int, qos: int, n: int, folder: Path) -> tuple[list[float], list[float]]:
+    """(floor, gateway): a bare echo client's round trips and command → state round trips."""
     gw = await start_gateway(GATEWAY_CONFIG.format(folder=folder, port=port, qos=qos), folder)
     try:
         await wait_in_sync(gw)
-        watch = Stopwatch("bench/bench/switch/relay/state")
-        async with FastClient(port, watch.on_message) as probe:
-            await probe.client.subscribe(watch.topic, qos)
-            payloads = (b"ON", b"OFF")
+        floor_watch = Stopwatch("floor/b")
+        gateway_watch = Stopwatch("bench/bench/switch/relay/state")
+        async with (
+            FastClient(port) as echoer,
+            FastClient(port, floor_watch.on_message) as floor_probe,
+            FastClient(port, gateway_watch.on_message) as probe,
+        ):
+            # Retained, like the gateway's state publishes (the contract requires it).
+            echoer.on_message = lambda m: echoer.publish_nowait("floor/b", _payload(m), qos, True)
+            await echoer.client.subscribe("floor/a", qos)
+            await floor_probe.client.subscribe(floor_watch.topic, qos)
+            await probe.client.subscribe(gateway_watch.topic, qos)
             await asyncio.sleep(0.2)  # let the retained state arrive before timing
-            return await _rounds(
-                watch,
-                lambda i: probe.publish_nowait(
-                    "bench/bench/switch/relay/set", payloads[i % 2], qos
+            payloads = (b"ON", b"OFF")
+            return await _interleaved(
+                (floor_watch, lambda i: floor_probe.publish_nowait("floor/a", b"%d" % i, qos)),
+                (
+                    gateway_watch,
+                    lambda i: probe.publish_nowait(
+                        "bench/bench/switch/relay/set", payloads[i % 2], qos
+                    ),
                 ),
                 n,
             )
@@ -123,60 +135,63 @@ class ForeignThread:
     def submit(self, job: Callable[[], object]) -> None:
         self._jobs.put(job)
 
+    def trigger(self, job: Callable[[int], object], i: int) -> None:
+        """A `Stopwatch` trigger: run `job(i)` in the thread, timed from when it starts."""
+        self.submit(functools.partial(job, i))
+
     def close(self) -> None:
         self._jobs.put(None)
         self._thread.join()
 
 
-async def _measure_edges(
-    watch: Stopwatch, thread: ForeignThread, job: Callable[[int], object], n: int
-) -> list[float]:
-    samples = []
-    for i in range(WARMUP + n):
-        watch.pending = asyncio.get_running_loop().create_future()
-        thread.submit(functools.partial(job, i))
-        arrived = await asyncio.wait_for(watch.pending, 5.0)
-        if i >= WARMUP:
-            samples.append(arrived - thread.started_at)
-    return samples
+class ThreadStopwatch(Stopwatch):
+    """Times from when the foreign thread started the job."""
+
+    def __init__(self, topic: str, thread: ForeignThread) -> None:
+        super().__init__(topic)
+        self.thread = thread
+
+    async def round(self, trigger: Callable[[], float | None], timeout: float = 5.0) -> float:
+        self.pending = asyncio.get_running_loop().create_future()
+        trigger()
+        arrived = await asyncio.wait_for(self.pending, timeout)
+        return arrived - self.thread.started_at
 
 
-async def _edge_floor_run(port: int, n: int) -> list[float]:
-    watch = Stopwatch("floor/edge")
-    thread = ForeignThread()
-    loop = asyncio.get_running_loop()
-    try:
-        async with FastClient(port) as publisher, FastClient(port, watch.on_message) as probe:
-            await probe.client.subscribe(watch.topic, 1)
-            return await _measure_edges(
-                watch,
-                thread,
-                lambda i: loop.call_soon_threadsafe(
-                    publisher.publish_nowait, watch.topic, b"%d" % (i % 2), 1
-                ),
-                n,
-            )
-    finally:
-        thread.close()
-
-
-async def _gateway_edges(port: int, n: int, folder: Path) -> list[float]:
+async def _edges(port: int, n: int, folder: Path) -> tuple[list[float], list[float]]:
+    """(floor, gateway): thread → bare publish, and pin edge in a thread → state message."""
     gw: Gateway = await start_gateway(
         GATEWAY_CONFIG.format(folder=folder, port=port, qos=1), folder
     )
     thread = ForeignThread()
+    loop = asyncio.get_running_loop()
     try:
         await wait_in_sync(gw)
         pin = (await platforms.gpio.async_get_driver(gw)).factory.pin(17)
-        watch = Stopwatch("bench/bench/binary_sensor/door/state")
-        async with FastClient(port, watch.on_message) as probe:
-            await probe.client.subscribe(watch.topic, 1)
+        floor_watch = ThreadStopwatch("floor/edge", thread)
+        gateway_watch = ThreadStopwatch("bench/bench/binary_sensor/door/state", thread)
+        async with (
+            FastClient(port) as publisher,
+            FastClient(port, floor_watch.on_message) as floor_probe,
+            FastClient(port, gateway_watch.on_message) as probe,
+        ):
+            await floor_probe.client.subscribe(floor_watch.topic, 1)
+            await probe.client.subscribe(gateway_watch.topic, 1)
             await asyncio.sleep(0.2)  # let the retained state arrive before timing
+
+            def floor_edge(i: int) -> None:
+                loop.call_soon_threadsafe(
+                    publisher.publish_nowait, floor_watch.topic, b"%d" % (i % 2), 1
+                )
 
             def edge(i: int) -> None:
                 (pin.drive_high if i % 2 else pin.drive_low)()
 
-            return await _measure_edges(watch, thread, edge, n)
+            return await _interleaved(
+                (floor_watch, functools.partial(thread.trigger, floor_edge)),
+                (gateway_watch, functools.partial(thread.trigger, edge)),
+                n,
+            )
     finally:
         thread.close()
         await gw.async_stop()
@@ -199,15 +214,13 @@ def _latency_row(name: str, samples: list[float], floor: list[float]) -> Row:
 async def run_echo(port: int, n: int, folder: Path) -> list[Row]:
     rows = []
     for qos in (0, 1):
-        floor = await _echo_floor(port, qos, n)
-        gateway = await _gateway_echo(port, qos, n, _sub(folder, f"echo-{qos}"))
+        floor, gateway = await _echo(port, qos, n, _sub(folder, f"echo-{qos}"))
         rows.append(_latency_row(f"1. command → pin → state, QoS {qos}", gateway, floor))
     return rows
 
 
 async def run_edges(port: int, n: int, folder: Path) -> list[Row]:
-    floor = await _edge_floor_run(port, n)
-    gateway = await _gateway_edges(port, n, _sub(folder, "edges"))
+    floor, gateway = await _edges(port, n, _sub(folder, "edges"))
     row = _latency_row("2. pin edge (thread) → state", gateway, floor)
     row.floor += " (thread → bare publish)"
     return [row]
