@@ -146,7 +146,8 @@ class Announcer:
 
 
 async def async_setup(gw: Gateway, core: CoreConfig, discovery: DiscoveryConfig) -> None:
-    """Start announcing (requires MQTT to be set up); does nothing when disabled."""
+    """Start announcing (requires MQTT to be set up); does nothing when disabled (bootstrap
+    does not even import this module then)."""
     if not discovery.enabled:
         return
     announcer = Announcer(gw, core, discovery)

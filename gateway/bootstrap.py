@@ -12,7 +12,7 @@ from .const import DOMAINS
 from .core import Gateway
 from .entity_component import async_get_component
 from .exceptions import GatewayError
-from .loader import import_component
+from .loader import async_import, import_component
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
@@ -26,6 +26,8 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
     """Create the gateway, set up hardware, MQTT and every entity domain, and start it.
 
     Never waits for the broker: hardware and entities come up first, MQTT connects on its own.
+    Serial, discovery and automations are imported only when configured: on a small board
+    every module imported is resident memory for the daemon's whole life.
     """
     gw = Gateway(clock=clock)
     gw.config = config
@@ -34,12 +36,15 @@ async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> 
         await async_setup_component(gw, "gateway.mqtt", config.mqtt, config.core)
     else:
         _LOGGER.warning("No mqtt: section in the config; running without a broker")
-    await async_setup_component(gw, "platforms.serial", config.serial)
+    if config.serial:
+        await async_setup_component(gw, "platforms.serial", config.serial)
     await async_setup_entities(gw, config.entities)
     if config.mqtt is not None:
         await async_setup_component(gw, "gateway.bridge", config.core)
-        await async_setup_component(gw, "gateway.announce", config.core, config.mqtt.discovery)
-    await async_setup_component(gw, "gateway.automation", config.automations)
+        if config.mqtt.discovery.enabled:
+            await async_setup_component(gw, "gateway.announce", config.core, config.mqtt.discovery)
+    if config.automations:
+        await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()
     return gw
 
@@ -62,8 +67,8 @@ async def async_setup_entities(gw: Gateway, entries: Sequence[PlatformEntry]) ->
 
 
 async def async_setup_component(gw: Gateway, module_name: str, *config: Any) -> None:
-    """Import a component in the executor and run its `async_setup`, or its `setup` there."""
-    module = await gw.async_add_executor_job(import_component, module_name)
+    """Import a component (in the executor) and run its `async_setup`, or its `setup` there."""
+    module = await async_import(gw, module_name, import_component, module_name)
     if hasattr(module, "async_setup"):
         await module.async_setup(gw, *config)
     elif hasattr(module, "setup"):

@@ -10,14 +10,23 @@ A component (a top-level config key such as `mqtt`) exposes `async_setup(gw, con
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .core import Gateway
 
 __all__ = [
     "PLATFORM_PACKAGE",
     "PlatformNotFoundError",
+    "async_import",
+    "import_component",
     "import_platform",
+    "imported",
+    "platform_module_name",
     "resolve_platform_schema",
 ]
 
@@ -34,7 +43,7 @@ def import_platform(domain: str, platform: str) -> ModuleType:
     Raises PlatformNotFoundError when there is no such module; an import error *inside* the
     platform (a missing dependency) propagates unchanged so its message reaches the user.
     """
-    name = f"{PLATFORM_PACKAGE}.{platform}.{domain}"
+    name = platform_module_name(domain, platform)
     if not platform.isidentifier():
         raise PlatformNotFoundError(_unknown_platform(domain, platform))
     try:
@@ -43,6 +52,32 @@ def import_platform(domain: str, platform: str) -> ModuleType:
         if exc.name is not None and name.startswith(exc.name):
             raise PlatformNotFoundError(_unknown_platform(domain, platform)) from None
         raise
+
+
+def platform_module_name(domain: str, platform: str) -> str:
+    return f"{PLATFORM_PACKAGE}.{platform}.{domain}"
+
+
+def imported(module_name: str) -> ModuleType | None:
+    """The module if it is fully imported already (no I/O: safe in the loop), else None.
+
+    Lets callers skip an executor round trip per entity for a module loaded long ago; a module
+    another thread is still importing does not count.
+    """
+    module = sys.modules.get(module_name)
+    if module is None or getattr(module.__spec__, "_initializing", False):
+        return None
+    return module
+
+
+async def async_import(
+    gw: Gateway, module_name: str, importer: Callable[..., ModuleType], *args: Any
+) -> ModuleType:
+    """`module_name` if already imported, else `importer(*args)` run in the executor."""
+    module = imported(module_name)
+    if module is None:
+        module = await gw.async_add_executor_job(importer, *args)
+    return module
 
 
 def resolve_platform_schema(domain: str, platform: str) -> Any:

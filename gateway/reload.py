@@ -12,14 +12,13 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .automation import async_get_component as async_get_automations
 from .bootstrap import async_setup_component, async_setup_entities
 from .config import load_config
 from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
 from .core import Gateway
 from .entity_component import async_get_component
 from .exceptions import ConfigError
-from .loader import resolve_platform_schema
+from .loader import async_import, import_component, resolve_platform_schema
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
@@ -109,10 +108,17 @@ async def async_reload(gw: Gateway, new: Config) -> ReloadPlan:
 
 
 async def _async_reload_automations(gw: Gateway, new: Config) -> None:
-    """Automations are cheap to rebuild: unload them all and set up the new ones."""
-    if (component := async_get_automations(gw)) is not None:
+    """Automations are cheap to rebuild: unload them all and set up the new ones.
+
+    Imported here (in the executor), not at the top: a gateway without automations never
+    loads the package.
+    """
+    name = "gateway.automation"
+    automation = await async_import(gw, name, import_component, name)
+    if (component := automation.async_get_component(gw)) is not None:
         await component.async_unload()
-    await async_setup_component(gw, "gateway.automation", new.automations)
+    if new.automations:
+        await async_setup_component(gw, "gateway.automation", new.automations)
 
 
 def _keep_restart_sections(running: Config, new: Config) -> Config:

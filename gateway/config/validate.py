@@ -8,19 +8,12 @@ each section and each list item is validated on its own and every error of every
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import voluptuous as vol
 
-from gateway.config.automation import (
-    AUTOMATION_KEYS,
-    AutomationConfig,
-    mqtt_paths,
-    validate_automation,
-)
 from gateway.config.issues import ConfigPath, Issue, Mark, config_error
 from gateway.config.model import (
     Config,
@@ -40,6 +33,9 @@ from gateway.config.schema import (
 )
 from gateway.config.yaml_loader import find_mark
 from gateway.const import DOMAINS
+
+if TYPE_CHECKING:
+    from gateway.config.automation import AutomationConfig
 
 __all__ = ["ResolveSchema", "check_config", "validate_config"]
 
@@ -170,10 +166,19 @@ class _Checker:
         return tuple(ports), set(first)
 
     def automations(self) -> tuple[AutomationConfig, ...]:
-        """Each automation on its own; ids are unique, the second use is the error."""
+        """Each automation on its own; ids are unique, the second use is the error.
+
+        The automation schemas are imported only for a config that has automations: the
+        daemon keeps every imported module resident for its whole life.
+        """
+        items = list(self.items("automation"))
+        if not items:
+            return ()
+        from gateway.config.automation import AUTOMATION_KEYS, mqtt_paths, validate_automation
+
         found: list[AutomationConfig] = []
         first: dict[str, str] = {}
-        for path, item in self.items("automation"):
+        for path, item in items:
             automation_id = item.get("id")
             if isinstance(automation_id, str) and automation_id in first:
                 where = first[automation_id]
@@ -292,6 +297,8 @@ def _segment(part: Hashable) -> Hashable:
 def _unknown_key(key: Hashable, known: Sequence[str]) -> str:
     if not known:
         return "unknown key"
+    import difflib  # only when a config has a typo
+
     close = difflib.get_close_matches(str(key), known, n=1)
     if close:
         return f"unknown key (did you mean {close[0]}?)"

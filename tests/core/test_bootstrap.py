@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from gateway.clock import FakeClock
 from gateway.config import load_config
 from gateway.core import CoreState
 from gateway.loader import resolve_platform_schema
+from tests.broker import free_port
 from tests.conftest import assert_stops_clean
 from tests.helpers import in_thread
 
@@ -76,3 +80,57 @@ async def test_config_loads_runs_polls_and_stops(
     finally:
         await assert_stops_clean(gw)
     assert "cannot read cpu_temperature" in caplog.text
+
+
+LEAN_CONFIG = """\
+gateway: {{node_id: lean, state_dir: {state}}}
+mqtt: {{host: 127.0.0.1, port: {port}, discovery: false}}
+gpio: {{pin_factory: mock}}
+switch:
+  - {{platform: gpio, name: Relay, pin: 22}}
+  - {{platform: virtual, name: Spare}}
+"""
+
+LEAN_PROBE = """\
+import asyncio, json, sys
+from pathlib import Path
+from gateway.bootstrap import async_setup_gateway
+from gateway.config import load_config
+from gateway.loader import resolve_platform_schema
+
+async def main():
+    gw = await async_setup_gateway(load_config(Path(sys.argv[1]), resolve_platform_schema))
+    await gw.async_stop()
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+NOT_CONFIGURED = (
+    "platforms.serial",
+    "serial",
+    "serial_asyncio",
+    "gateway.automation",
+    "gateway.config.automation",
+    "gateway.announce",
+    "gateway.discovery",
+)
+
+
+def test_what_is_not_configured_is_not_imported(tmp_path: Path) -> None:
+    """Every module imported stays resident: a gateway without serial ports, automations or
+    discovery never loads them (run in a fresh interpreter; this one has imported them all)."""
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(LEAN_CONFIG.format(state=tmp_path / "state", port=free_port()))
+    result = subprocess.run(
+        [sys.executable, "-c", LEAN_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.splitlines()[-1]))
+    assert {"gateway.mqtt", "platforms.gpio.switch", "platforms.virtual.switch"} <= loaded
+    assert loaded.isdisjoint(NOT_CONFIGURED), sorted(loaded.intersection(NOT_CONFIGURED))

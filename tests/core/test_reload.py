@@ -127,5 +127,13 @@ async def test_reload_replaces_automations(config_path: Path, clock: FakeClock) 
         await gw.async_block_till_done()
         assert gw.states.get("switch.relay_2").state == "ON"  # type: ignore[union-attr]
         assert gw.states.get("automation.follow").state == "on"  # type: ignore[union-attr]
+        await in_thread(config_path.write_text, BEFORE)
+        assert (await async_reload_from_file(gw)).automations_changed
+        assert gw.states.get("automation.follow") is None
+        for service, entity_id in (("turn_off", "relay_2"), ("turn_off", "relay_1")):
+            await gw.services.async_call("switch", service, {"entity_id": f"switch.{entity_id}"})
+        await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay_1"})
+        await gw.async_block_till_done()
+        assert gw.states.get("switch.relay_2").state == "OFF"  # type: ignore[union-attr]
     finally:
         await assert_stops_clean(gw)
