@@ -35,6 +35,7 @@ from .const import (
 from .exceptions import InvalidEntityId, ServiceNotFound
 from .executor import DEFAULT_MAX_WORKERS, GatewayExecutor
 from .util.async_ import run_callback_threadsafe, run_coroutine_threadsafe
+from .util.memory import release_free_memory
 
 if TYPE_CHECKING:
     from .config.model import Config
@@ -401,7 +402,9 @@ class Gateway:
         self.loop = asyncio.get_running_loop()
         self.loop_thread_id = threading.get_ident()
         self.clock: Clock = clock or LoopClock(self.loop)
-        self.executor = GatewayExecutor(executor_workers, "boardgate-worker")
+        self.executor = GatewayExecutor(
+            executor_workers, "boardgate-worker", on_retire=release_free_memory
+        )
         # Libraries (aiomqtt's connect, getaddrinfo) use the loop's default executor: give it
         # named threads so a leak or a stuck call there is recognisable.
         self.loop.set_default_executor(

@@ -3,13 +3,16 @@
 The standard `ThreadPoolExecutor` joins its workers at interpreter exit, so one driver stuck in a
 blocking call would keep the process alive forever. Our workers are daemon threads that are not
 registered for that join; `shutdown` waits for them up to a deadline and then gives up, naming
-the stuck threads. The pool also reports its load for the health topic.
+the stuck threads. A worker idle for `idle_timeout` seconds leaves (start-up can need all of
+them; a quiet daemon on a small board should not keep their stacks and malloc arenas resident).
+The pool also reports its load for the health topic.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import functools
+import itertools
 import logging
 import queue
 import threading
@@ -22,6 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
 
 DEFAULT_MAX_WORKERS = 8
+DEFAULT_IDLE_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +64,21 @@ class GatewayExecutor(concurrent.futures.Executor):
     """Bounded pool; workers are started on demand up to `max_workers`."""
 
     def __init__(
-        self, max_workers: int = DEFAULT_MAX_WORKERS, thread_name_prefix: str = "boardgate-worker"
+        self,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        thread_name_prefix: str = "boardgate-worker",
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        on_retire: Callable[[], object] | None = None,
     ) -> None:
+        """`on_retire` runs in a worker's own thread as it leaves the pool for being idle
+        (the gateway releases freed heap memory there)."""
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.max_workers = max_workers
+        self.idle_timeout = idle_timeout
+        self._on_retire = on_retire
         self._prefix = thread_name_prefix
+        self._numbers = itertools.count()
         self._queue: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._idle = threading.Semaphore(0)
@@ -125,14 +138,36 @@ class GatewayExecutor(concurrent.futures.Executor):
 
     def _start_worker(self) -> None:
         thread = threading.Thread(
-            target=self._work, name=f"{self._prefix}-{len(self._threads)}", daemon=True
+            target=self._work, name=f"{self._prefix}-{next(self._numbers)}", daemon=True
         )
         self._threads.append(thread)
         thread.start()
 
+    def _retire(self) -> bool:
+        """Called by a worker that waited `idle_timeout` for work: leave, unless a `submit`
+        has just counted on this worker being idle (then it must stay and take the call)."""
+        with self._lock:
+            if not self._idle.acquire(blocking=False):
+                return False
+            self._threads.remove(threading.current_thread())
+            return True
+
+    def _retired(self) -> None:
+        if self._on_retire is not None:
+            try:
+                self._on_retire()
+            except Exception:
+                _LOGGER.exception("Error in the executor's on_retire hook")
+
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.idle_timeout)
+            except queue.Empty:
+                if self._retire():
+                    self._retired()
+                    return
+                continue
             if item is None:
                 return
             with self._lock:

@@ -1,0 +1,141 @@
+"""The bounded pool on its own: idle workers leave, and a call is never stranded by one leaving.
+
+These use real threads and no event loop: the pool is plain `concurrent.futures` API.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from gateway.executor import GatewayExecutor
+from gateway.util.memory import release_free_memory
+
+
+def _busy_thread(barrier: threading.Barrier) -> threading.Thread:
+    barrier.wait(5)
+    return threading.current_thread()
+
+
+@pytest.fixture
+def pool_factory() -> Iterator[list[GatewayExecutor]]:
+    pools: list[GatewayExecutor] = []
+    yield pools
+    for pool in pools:
+        assert pool.shutdown_with_deadline(5.0) == []
+
+
+def test_idle_workers_leave_and_run_the_retire_hook(pool_factory: list[GatewayExecutor]) -> None:
+    retired: list[str] = []
+    pool = GatewayExecutor(
+        4,
+        "idle-test",
+        idle_timeout=0.05,
+        on_retire=lambda: retired.append(threading.current_thread().name),
+    )
+    pool_factory.append(pool)
+    barrier = threading.Barrier(3)
+    futures = [pool.submit(_busy_thread, barrier) for _ in range(3)]  # three busy at once
+    workers = {future.result(5) for future in futures}
+    assert len(workers) == 3
+    for worker in workers:
+        worker.join(5)
+        assert not worker.is_alive()
+    assert pool.stats().workers == 0
+    assert sorted(retired) == sorted(worker.name for worker in workers)
+
+
+def test_a_new_call_after_retirement_starts_a_fresh_worker(
+    pool_factory: list[GatewayExecutor],
+) -> None:
+    pool = GatewayExecutor(2, "fresh-test", idle_timeout=0.05)
+    pool_factory.append(pool)
+    first = pool.submit(threading.current_thread).result(5)
+    assert first.name == "fresh-test-0"
+    first.join(5)
+    assert pool.stats().workers == 0
+    assert pool.submit(threading.current_thread).result(5).name == "fresh-test-1"
+
+
+class _SubmitOnTimeout(queue.SimpleQueue[Any]):
+    """A work queue that, the first time a worker's wait times out, submits a call before the
+    worker gets to leave: the interleaving that could strand a call on a retiring worker."""
+
+    def __init__(self) -> None:
+        self.on_first_timeout: Callable[[], object] | None = None
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        try:
+            return super().get(block, timeout)
+        except queue.Empty:
+            hook, self.on_first_timeout = self.on_first_timeout, None
+            if hook is not None:
+                hook()
+            raise
+
+
+def test_a_call_submitted_as_the_idle_worker_times_out_is_taken_by_it(
+    pool_factory: list[GatewayExecutor],
+) -> None:
+    pool = GatewayExecutor(1, "timeout-test", idle_timeout=0.01)
+    pool_factory.append(pool)
+    racing = _SubmitOnTimeout()
+    pool._queue = racing
+    late: list[concurrent.futures.Future[threading.Thread]] = []
+    racing.on_first_timeout = lambda: late.append(pool.submit(threading.current_thread))
+    worker = pool.submit(threading.current_thread).result(5)
+    worker.join(5)  # the worker leaves only after taking the late call
+    assert late[0].result(5) is worker
+
+
+def test_no_call_is_stranded_while_workers_keep_timing_out(
+    pool_factory: list[GatewayExecutor],
+) -> None:
+    """Submitters race workers that are leaving (a 1 ms idle timeout): every call completes."""
+    pool = GatewayExecutor(3, "race-test", idle_timeout=0.001)
+    pool_factory.append(pool)
+    results: list[concurrent.futures.Future[int]] = []
+    lock = threading.Lock()
+
+    def submitter(offset: int) -> None:
+        for i in range(300):
+            future = pool.submit(int, offset + i)
+            with lock:
+                results.append(future)
+            if i % 50 == 0:
+                future.result(5)  # let the pool go idle now and then
+
+    threads = [threading.Thread(target=submitter, args=(n * 1000,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    done, pending = concurrent.futures.wait(results, 10)
+    assert not pending
+    assert sorted(future.result() for future in done) == sorted(
+        n * 1000 + i for n in range(4) for i in range(300)
+    )
+
+
+def test_a_failing_retire_hook_is_logged_and_the_worker_still_leaves(
+    pool_factory: list[GatewayExecutor], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    pool = GatewayExecutor(1, "hook-test", idle_timeout=0.01, on_retire=broken)
+    pool_factory.append(pool)
+    pool.submit(threading.current_thread).result(5).join(5)
+    assert pool.stats().workers == 0
+    assert "on_retire hook" in caplog.text
+    caplog.clear()  # expected error: not a failure of the test run
+
+
+def test_release_free_memory_works_on_this_platform() -> None:
+    # Linux with glibc here (and on the boards we target): the call is made.
+    assert release_free_memory() is True
