@@ -95,13 +95,18 @@ def _handler_queue(handler: Callable[[aiomqtt.Message], None]) -> Any:
 class FastClient:
     """A bare aiomqtt client: `on_message` is called as each message is read."""
 
-    def __init__(self, port: int, on_message: Callable[[aiomqtt.Message], None] | None = None):
+    def __init__(
+        self,
+        port: int,
+        on_message: Callable[[aiomqtt.Message], None] | None = None,
+        protocol: aiomqtt.ProtocolVersion = aiomqtt.ProtocolVersion.V5,
+    ):
         self.on_message = on_message or (lambda _message: None)
         self.client = aiomqtt.Client(
             "127.0.0.1",
             port,
             identifier=f"bench-{os.getpid()}-{next(_ids)}",
-            protocol=aiomqtt.ProtocolVersion.V5,
+            protocol=protocol,
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
             queue_type=_handler_queue(lambda message: self.on_message(message)),
             max_queued_outgoing_messages=None,

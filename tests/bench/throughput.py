@@ -10,7 +10,9 @@ import os
 import threading
 import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 
@@ -21,6 +23,7 @@ from gateway.core import Gateway, callback
 from .common import FastClient, Row, read_rss_mb, start_gateway, wait_in_sync
 
 SERIAL_TARGET = 0.8
+DISPATCH_PASSES = 5
 FRAME = b"T=21.50 seq=%06d\n"
 BURST = 64
 SERIAL_CONFIG = """\
@@ -163,14 +166,21 @@ async def _fan_in(port: int, subscriptions: int, messages: int) -> tuple[float, 
             rate = messages / (time.perf_counter() - start)
         connection = mqtt.get_data(gw).connection
         fake = [aiomqtt.Message(t, b"1", 0, False, 1, None) for t in topics]
-        received = 0
-        start = time.perf_counter()
-        for message in fake:
-            connection._async_dispatch(message)
-        per_message = (time.perf_counter() - start) / messages * 1e6
-        return rate, per_message
+        return rate, _dispatch_cost_us(connection._async_dispatch, fake)
     finally:
         await gw.async_stop()
+
+
+def _dispatch_cost_us(dispatch: Callable[[aiomqtt.Message], None], messages: list[Any]) -> float:
+    """Microseconds per message, the best of DISPATCH_PASSES passes (as `timeit` does: the
+    fastest pass is the one the rest of the machine disturbed least)."""
+    best = float("inf")
+    for _ in range(DISPATCH_PASSES):
+        start = time.perf_counter()
+        for message in messages:
+            dispatch(message)
+        best = min(best, time.perf_counter() - start)
+    return best / len(messages) * 1e6
 
 
 async def run_fan_in(port: int, messages: int) -> list[Row]:
