@@ -146,10 +146,8 @@ class Announcer:
 
 
 async def async_setup(gw: Gateway, core: CoreConfig, discovery: DiscoveryConfig) -> None:
-    """Start announcing (requires MQTT to be set up); does nothing when disabled (bootstrap
-    does not even import this module then)."""
-    if not discovery.enabled:
-        return
+    """Start announcing (requires MQTT to be set up). Bootstrap sets this component up only
+    with discovery enabled, so a gateway without discovery never imports it."""
     announcer = Announcer(gw, core, discovery)
     gw.data["announce"] = announcer
     await announcer.async_start()

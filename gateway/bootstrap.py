@@ -12,7 +12,7 @@ from .const import DOMAINS
 from .core import Gateway
 from .entity_component import async_get_component
 from .exceptions import GatewayError
-from .loader import async_import, import_component
+from .loader import async_import_component
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
@@ -68,7 +68,7 @@ async def async_setup_entities(gw: Gateway, entries: Sequence[PlatformEntry]) ->
 
 async def async_setup_component(gw: Gateway, module_name: str, *config: Any) -> None:
     """Import a component (in the executor) and run its `async_setup`, or its `setup` there."""
-    module = await async_import(gw, module_name, import_component, module_name)
+    module = await async_import_component(gw, module_name)
     if hasattr(module, "async_setup"):
         await module.async_setup(gw, *config)
     elif hasattr(module, "setup"):

@@ -14,7 +14,7 @@ from .core import Event, Gateway, ServiceCall, callback
 from .entity import Entity
 from .entity_platform import EntityPlatform
 from .exceptions import GatewayError
-from .loader import async_import, import_platform, platform_module_name
+from .loader import async_import_platform
 
 if TYPE_CHECKING:
     from .config.model import PlatformEntry
@@ -76,8 +76,7 @@ class EntityComponent:
 
     async def async_setup_entry(self, entry: PlatformEntry) -> None:
         """Set up one configured entity (one list item under the domain key)."""
-        name = platform_module_name(self.domain, entry.platform)
-        module = await async_import(self.gw, name, import_platform, self.domain, entry.platform)
+        module = await async_import_platform(self.gw, self.domain, entry.platform)
         platform = self.get_platform(entry.platform)
         if hasattr(module, "async_setup_platform"):
             await module.async_setup_platform(self.gw, entry.config, platform.async_add_entities)

@@ -152,7 +152,7 @@ class GatewayExecutor(concurrent.futures.Executor):
             self._threads.remove(threading.current_thread())
             return True
 
-    def _retired(self) -> None:
+    def _run_retire_hook(self) -> None:
         if self._on_retire is not None:
             try:
                 self._on_retire()
@@ -165,7 +165,7 @@ class GatewayExecutor(concurrent.futures.Executor):
                 item = self._queue.get(timeout=self.idle_timeout)
             except queue.Empty:
                 if self._retire():
-                    self._retired()
+                    self._run_retire_hook()
                     return
                 continue
             if item is None:

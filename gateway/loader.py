@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = [
     "PLATFORM_PACKAGE",
     "PlatformNotFoundError",
-    "async_import",
+    "async_import_component",
+    "async_import_platform",
     "import_component",
     "import_platform",
     "imported",
@@ -70,13 +70,19 @@ def imported(module_name: str) -> ModuleType | None:
     return module
 
 
-async def async_import(
-    gw: Gateway, module_name: str, importer: Callable[..., ModuleType], *args: Any
-) -> ModuleType:
-    """`module_name` if already imported, else `importer(*args)` run in the executor."""
+async def async_import_component(gw: Gateway, module_name: str) -> ModuleType:
+    """`import_component` in the executor, unless the module is imported already."""
     module = imported(module_name)
     if module is None:
-        module = await gw.async_add_executor_job(importer, *args)
+        module = await gw.async_add_executor_job(import_component, module_name)
+    return module
+
+
+async def async_import_platform(gw: Gateway, domain: str, platform: str) -> ModuleType:
+    """`import_platform` in the executor, unless the module is imported already."""
+    module = imported(platform_module_name(domain, platform))
+    if module is None:
+        module = await gw.async_add_executor_job(import_platform, domain, platform)
     return module
 
 

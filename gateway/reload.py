@@ -18,7 +18,7 @@ from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
 from .core import Gateway
 from .entity_component import async_get_component
 from .exceptions import ConfigError
-from .loader import async_import, import_component, resolve_platform_schema
+from .loader import async_import_component, resolve_platform_schema
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
@@ -113,8 +113,7 @@ async def _async_reload_automations(gw: Gateway, new: Config) -> None:
     Imported here (in the executor), not at the top: a gateway without automations never
     loads the package.
     """
-    name = "gateway.automation"
-    automation = await async_import(gw, name, import_component, name)
+    automation = await async_import_component(gw, "gateway.automation")
     if (component := automation.async_get_component(gw)) is not None:
         await component.async_unload()
     if new.automations:

@@ -59,16 +59,20 @@ class Stopwatch:
         if message.topic.value == self.topic and self.pending and not self.pending.done():
             self.pending.set_result(now)
 
-    async def round(self, trigger: Callable[[], float | None], timeout: float = 5.0) -> float:
-        """Run `trigger` (returns its start time, or None to time from here); the latency."""
+    async def round(self, trigger: Callable[[], object], timeout: float = 5.0) -> float:
+        """Run `trigger` and wait for the message; the latency."""
         self.pending = asyncio.get_running_loop().create_future()
-        start = time.perf_counter()
-        started = trigger()
+        triggered = time.perf_counter()
+        trigger()
         arrived = await asyncio.wait_for(self.pending, timeout)
-        return arrived - (started if started is not None else start)
+        return arrived - self.started_at(triggered)
+
+    def started_at(self, triggered: float) -> float:
+        """When the round began: when the trigger was called."""
+        return triggered
 
 
-Trigger = Callable[[int], float | None]
+Trigger = Callable[[int], object]
 
 
 async def _interleaved(
@@ -132,12 +136,9 @@ class ForeignThread:
             self.started_at = time.perf_counter()
             job()
 
-    def submit(self, job: Callable[[], object]) -> None:
-        self._jobs.put(job)
-
     def trigger(self, job: Callable[[int], object], i: int) -> None:
-        """A `Stopwatch` trigger: run `job(i)` in the thread, timed from when it starts."""
-        self.submit(functools.partial(job, i))
+        """A `Stopwatch` trigger: run `job(i)` in the thread."""
+        self._jobs.put(functools.partial(job, i))
 
     def close(self) -> None:
         self._jobs.put(None)
@@ -151,11 +152,8 @@ class ThreadStopwatch(Stopwatch):
         super().__init__(topic)
         self.thread = thread
 
-    async def round(self, trigger: Callable[[], float | None], timeout: float = 5.0) -> float:
-        self.pending = asyncio.get_running_loop().create_future()
-        trigger()
-        arrived = await asyncio.wait_for(self.pending, timeout)
-        return arrived - self.thread.started_at
+    def started_at(self, triggered: float) -> float:
+        return self.thread.started_at
 
 
 async def _edges(port: int, n: int, folder: Path) -> tuple[list[float], list[float]]:
