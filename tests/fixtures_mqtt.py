@@ -4,6 +4,11 @@
 - `private_broker` (function): a broker of its own, for tests that kill or restart it.
 - `tls_material` (session): a CA, server and client certificates made with `openssl`.
 - `MqttProbe`: a test-side client that records what it receives and waits for conditions.
+- `join_default_executor`: joins the loop's default executor (aiomqtt connects there) before
+  the root conftest's thread-leak check. Not autouse: a directory's conftest requests it from
+  an autouse fixture, a module with `pytestmark = pytest.mark.usefixtures(...)`; either way it
+  is set up after, and torn down before, the root's autouse leak checks.
+- `real_gw`: a running gateway on the loop's clock (reconnect backoff needs real time).
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from gateway.blocking import SLOW_CALLBACK_SECONDS
+from gateway.core import Gateway
 from gateway.mqtt.socket_guard import guard_socket_registration
 from tests.broker import MOSQUITTO, BrokerTls, Mosquitto
+from tests.conftest import assert_stops_clean
 
 __all__ = ["MqttProbe", "TlsMaterial"]
 
@@ -49,6 +57,25 @@ _PROBE_LOGGER.addFilter(_demote_paho_errors)
 def _require_mosquitto() -> None:
     if not Path(MOSQUITTO).exists():
         pytest.skip("mosquitto is not installed")
+
+
+@pytest.fixture
+async def join_default_executor() -> AsyncIterator[None]:
+    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
+    yield
+    await asyncio.get_running_loop().shutdown_default_executor()
+
+
+@pytest.fixture
+async def real_gw() -> AsyncIterator[Gateway]:
+    """A running gateway on the loop's clock: reconnect backoff needs real time to pass."""
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    gateway = Gateway(executor_workers=4, executor_timeout=5.0)
+    await gateway.async_start()
+    yield gateway
+    await assert_stops_clean(gateway)
 
 
 @pytest.fixture(scope="session")

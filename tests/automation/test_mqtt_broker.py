@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,13 +17,7 @@ from tests.fixtures_mqtt import MqttProbe
 from tests.mqtt.conftest import mqtt_config, setup_mqtt, unique, wait_for_connection, wait_in_sync
 
 ProbeFactory = Callable[..., Any]
-
-
-@pytest.fixture(autouse=True)
-async def join_default_executor() -> AsyncIterator[None]:
-    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()
+pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 
 async def test_mqtt_trigger_and_publish_through_the_broker(

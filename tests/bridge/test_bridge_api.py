@@ -21,7 +21,9 @@ from hardware.state_store import read_json
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
-from tests.mqtt.conftest import join_default_executor, wait_in_sync  # noqa: F401 - fixture
+from tests.mqtt.conftest import wait_in_sync
+
+pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 CONFIG = """\
 gateway: {{node_id: bridge-node, name: Bridge node, state_dir: {state}, health_interval: 60}}

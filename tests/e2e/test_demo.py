@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.fixtures_mqtt import MqttProbe
-from tests.mqtt.conftest import join_default_executor  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 START_TIMEOUT = 30.0
 STOP_BUDGET_SECONDS = 5.0

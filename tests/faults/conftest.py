@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.mqtt.conftest import join_default_executor, real_gw  # noqa: F401 - fixtures by name
-
 FAULT_TEST_TIMEOUT = 60
 FIGURES: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _joins_default_executor(join_default_executor: None) -> None:
+    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
 
 
 def figure(name: str, value: str) -> None:

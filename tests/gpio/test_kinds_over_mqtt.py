@@ -28,11 +28,12 @@ from gateway.reload import async_reload_from_file
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
-from tests.mqtt.conftest import (  # noqa: F401 - fixture used by name
+from tests.mqtt.conftest import (
     WAIT_TIMEOUT,
-    join_default_executor,
     wait_in_sync,
 )
+
+pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 CONFIG = """\
 gateway: {{node_id: pins, state_dir: {state}}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from gpiozero.pins.mock import MockFactory
 
 import platforms.gpio
@@ -15,17 +16,17 @@ from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.gpio.conftest import pin, setup_entities
 from tests.helpers import in_thread
-from tests.mqtt.conftest import (  # noqa: F401 - fixtures used by name
-    join_default_executor,
+from tests.mqtt.conftest import (
     mqtt_config,
-    real_gw,
     setup_mqtt,
     wait_in_sync,
 )
 
+pytestmark = pytest.mark.usefixtures("join_default_executor")
+
 
 async def test_command_drives_pin_and_edge_publishes_state(
-    real_gw: Gateway,  # noqa: F811
+    real_gw: Gateway,
     mqtt_broker: Mosquitto,
     mqtt_probe_factory: Callable[..., Any],
     factory: MockFactory,

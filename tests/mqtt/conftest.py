@@ -4,39 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gateway.blocking import SLOW_CALLBACK_SECONDS
 from gateway.config.model import CoreConfig, MqttConfig
 from gateway.core import Gateway
 from gateway.mqtt import MqttData, async_setup, get_data
 from gateway.mqtt.connection import MqttConnection
-from tests.conftest import assert_stops_clean
 
 WAIT_TIMEOUT = 20.0
 
 
 @pytest.fixture(autouse=True)
-async def join_default_executor() -> AsyncIterator[None]:
-    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()
-
-
-@pytest.fixture
-async def real_gw() -> AsyncIterator[Gateway]:
-    """A running gateway on the loop's clock: reconnect backoff needs real time to pass."""
-    loop = asyncio.get_running_loop()
-    loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
-    gateway = Gateway(executor_workers=4, executor_timeout=5.0)
-    await gateway.async_start()
-    yield gateway
-    await assert_stops_clean(gateway)
+def _joins_default_executor(join_default_executor: None) -> None:
+    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
 
 
 def unique(prefix: str) -> str:

@@ -5,7 +5,7 @@ set up `platform: mqtt` entities from raw config, and a waiter for entity states
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -35,10 +35,8 @@ SERVICES: Mapping[str, ServiceTable] = {
 
 
 @pytest.fixture(autouse=True)
-async def join_default_executor() -> AsyncIterator[None]:
-    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()
+def _joins_default_executor(join_default_executor: None) -> None:
+    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
 
 
 @pytest.fixture

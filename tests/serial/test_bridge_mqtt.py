@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway import mqtt
-from gateway.blocking import SLOW_CALLBACK_SECONDS
 from gateway.config.model import CoreConfig, MqttConfig
 from gateway.core import Gateway
 from platforms import serial as serial_component
 from platforms.serial.bridge import bridge_topics
 from tests.broker import Mosquitto
-from tests.conftest import assert_stops_clean
 from tests.fixtures_mqtt import MqttProbe
 from tests.serial.conftest import PtyDevice, port_config
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("join_default_executor")]
 
 WAIT_TIMEOUT = 20.0
 ProbeFactory = Callable[..., Any]
-
-
-@pytest.fixture(autouse=True)
-async def join_default_executor() -> AsyncIterator[None]:
-    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()
-
-
-@pytest.fixture
-async def real_gw() -> AsyncIterator[Gateway]:
-    loop = asyncio.get_running_loop()
-    loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
-    gateway = Gateway(executor_workers=4, executor_timeout=5.0)
-    await gateway.async_start()
-    yield gateway
-    await assert_stops_clean(gateway)
 
 
 async def setup_mqtt(gw: Gateway, port: int) -> mqtt.MqttData:
