@@ -1,0 +1,96 @@
+"""`python -m gateway run -c CONFIG` as a real process, for tests through the CLI.
+
+One helper for every test that drives the daemon from outside: it writes the config, starts the
+process with its output in a log file, sends signals, waits for log lines and exit codes, and is
+killed by the fixture after the test. Its blocking methods are meant to be called in a thread
+(`tests.helpers.in_thread`) from async tests.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TIMEOUT = 10.0
+
+
+class GatewayProcess:
+    """One daemon process; `config` is written to `folder/<name>.yaml` before it starts."""
+
+    def __init__(
+        self, folder: Path, config: str, *, name: str = "boardgate", debug: bool = False
+    ) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config_path = folder / f"{name}.yaml"
+        self.log_path = folder / f"{name}.log"
+        self.config_path.write_text(config)
+        self.debug = debug
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *extra_args: str, env: dict[str, str] | None = None) -> None:
+        args = [sys.executable, "-m", "gateway", "run", "-c", str(self.config_path)]
+        if self.debug:
+            args.append("--debug")
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*args, *extra_args],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
+
+    def send(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def wait(self, timeout: float = DEFAULT_TIMEOUT) -> int:
+        assert self.process is not None, "not started"
+        return self.process.wait(timeout)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_output(self, text: str, timeout: float = DEFAULT_TIMEOUT, count: int = 1) -> None:
+        """Block until `text` was logged `count` times; fails early if the process exits."""
+        deadline = time.monotonic() + timeout
+        while self.output().count(text) < count:
+            if self.process is not None and self.process.poll() is not None:
+                raise AssertionError(f"exited before logging {text!r}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not logged in {timeout} s:\n{self.output()}")
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def gateway_processes(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
+    """Make `GatewayProcess`es (not started) that are killed after the test."""
+    made: list[GatewayProcess] = []
+
+    def make(config: str, **kwargs: object) -> GatewayProcess:
+        process = GatewayProcess(tmp_path, config, **kwargs)  # type: ignore[arg-type]
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        process.kill()
