@@ -36,6 +36,7 @@ from .entity import (
     async_initial_state,
     check_on,
 )
+from .missing import async_make_device
 
 DOMAIN = "light"
 MAX_FADE_STEPS_PER_SECOND: Final = 50
@@ -202,5 +203,7 @@ async def async_setup_platform(
         frequency=config.frequency,
         initial=duty,
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    if device is None:
+        return
     await async_add_entities([GpioLight(config, driver, device, store, initial, duty)])

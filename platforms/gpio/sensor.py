@@ -45,6 +45,7 @@ from platforms.gpio.pins import pin_claims
 from . import async_get_driver, state_file
 from .binary_sensor import pull_option, require_active_state
 from .entity import GpioEntity
+from .missing import async_make_device
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -224,6 +225,8 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)
+    if device is None:
+        return
     await async_add_entities([GpioCounter(config, driver, device, store, total)])

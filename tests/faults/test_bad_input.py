@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,3 +107,74 @@ async def test_deep_json_and_huge_transaction_get_bounded_errors(
     assert "Traceback" not in output
     assert "RecursionError" not in output
     figure("bridge: deep JSON request", f"error response; 8 MiB transaction -> {len(answer)} B")
+
+
+def all_pins_config(broker_port: int, base: str, state_dir: Path) -> str:
+    """64 entities on BCM 0-63 (the schema's range): 60 switches, then an input, a light, a
+    button and a counter on pins a Pi 3B (gpiozero's default mock board, GPIO0-GPIO27) lacks."""
+    switches = "".join(f"  - {{platform: gpio, name: Pin {n}, pin: {n}}}\n" for n in range(60))
+    return f"""
+gateway: {{node_id: bad, state_dir: {state_dir}}}
+mqtt: {{host: 127.0.0.1, port: {broker_port}, client_id: {unique("bg-bad")},
+       base_topic: {base}, keepalive: 5, discovery: {{enabled: false}}}}
+gpio: {{pin_factory: mock}}
+switch:
+{switches}binary_sensor:
+  - {{platform: gpio, name: Door, pin: GPIO60}}
+light:
+  - {{platform: gpio, name: Strip, pin: 61}}
+button:
+  - {{platform: gpio, name: Gate, pin: 62}}
+sensor:
+  - {{platform: gpio, type: counter, name: Meter, pin: 63}}
+"""
+
+
+MISSING_LINE = "is not a GPIO of Raspberry Pi 3B rev 1.2 (GPIO0-GPIO27 on header J8)"
+
+
+async def test_pins_the_board_lacks_are_one_line_each_and_unavailable(
+    tmp_path: Path,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    gateway_processes: Callable[..., GatewayProcess],
+) -> None:
+    base = unique("bgpin")
+    node_base = f"{base}/bad"
+    probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+    config = all_pins_config(mqtt_broker.port, base, tmp_path / "state")
+    process = await start(gateway_processes, config, probe, node_base)
+
+    missing = [f"switch/pin_{n}" for n in range(28, 60)]
+    missing += ["binary_sensor/door", "light/strip", "button/gate", "sensor/meter"]
+    for entity in missing:
+        await probe.wait_for_value(f"{node_base}/{entity}/availability", "offline")
+    await probe.wait_for_value(f"{node_base}/switch/pin_27/availability", "online")
+    await probe.publish(f"{node_base}/switch/pin_40/set", "ON")
+    await probe.publish(f"{node_base}/switch/pin_27/set", "ON")
+    await probe.wait_for_value(f"{node_base}/switch/pin_27/state", "ON")
+    await in_thread(process.wait_for_output, "Command switch.turn_on")
+
+    output = await in_thread(process.output)
+    assert "Traceback" not in output
+    assert output.count(MISSING_LINE) == len(missing) + 1  # + the refused command
+    assert "switch.pin_40: pin 40 " + MISSING_LINE + "; the entity is unavailable" in output
+    assert " ERROR " not in output
+    figure("pins the board lacks", f"{len(missing)} entities unavailable, one line each")
+
+
+async def test_check_config_warns_about_pins_off_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "boardgate.yaml"
+    await in_thread(path.write_text, all_pins_config(1883, "bgpin", tmp_path / "state"))
+    command = [sys.executable, "-m", "gateway", "check-config", "-c", str(path)]
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=30)
+    done = await in_thread(run, command)
+    assert done.returncode == 0, done.stderr
+    warnings = done.stderr.splitlines()
+    assert len(warnings) == 36, done.stderr
+    assert all(": warning: " in line for line in warnings)
+    assert any(
+        line.startswith(f"{path}:") and "sensor.meter.pin: warning: pin 63 " + MISSING_LINE in line
+        for line in warnings
+    )
+    assert done.stdout.strip() == f"{path}: valid (64 entities)"
