@@ -33,7 +33,7 @@ from .core import Event, Gateway, callback
 from .entity_component import async_get_component
 from .event import async_track_time_interval
 from .exceptions import ConfigError
-from .health import LoopLagMonitor, health_snapshot, read_rss_mb
+from .health import LoopLagMonitor, async_state_dir, health_snapshot, read_rss_mb
 from .reload import async_reload_from_file
 
 if TYPE_CHECKING:
@@ -211,6 +211,7 @@ class Bridge:
 
 async def async_setup(gw: Gateway, core: CoreConfig) -> None:
     """Start the bridge (requires MQTT to be set up)."""
+    await async_state_dir(gw, core.state_dir)  # checked once at start, shown in health
     bridge = Bridge(gw, core)
     gw.data["bridge"] = bridge
     bridge.async_start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -178,3 +179,45 @@ async def test_check_config_warns_about_pins_off_the_header(tmp_path: Path) -> N
         for line in warnings
     )
     assert done.stdout.strip() == f"{path}: valid (64 entities)"
+
+
+async def test_unwritable_state_dir_is_said_once_shown_in_health_and_outputs_work(
+    tmp_path: Path,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    gateway_processes: Callable[..., GatewayProcess],
+) -> None:
+    blocker = tmp_path / "a-file"
+    await in_thread(blocker.write_text, "not a folder\n")
+    state_dir = blocker / "state"  # a path under a regular file: unwritable even for root
+    base = unique("bgsd")
+    node_base = f"{base}/bad"
+    probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+    extra = """\
+  - {platform: gpio, name: Kept, pin: 23, initial: restore}
+sensor:
+  - {platform: gpio, type: counter, name: Meter, pin: 5}
+"""
+    config = gpio_config(mqtt_broker.port, base, state_dir, extra)
+    process = await start(gateway_processes, config, probe, node_base)
+
+    health = json.loads(await request(probe, node_base, "health", b"{}"))
+    shown = health["data"]["state_dir"]
+    assert (shown["path"], shown["writable"]) == (str(state_dir), False)
+    assert shown["error"].startswith(f"Not a directory: '{state_dir}")  # or a file in it
+    for turn in ["ON", "OFF", "ON", "OFF", "ON"]:  # each change asks for a state file write
+        for switch in ("relay", "kept"):
+            await probe.publish(f"{node_base}/switch/{switch}/set", turn)
+            await probe.wait_for_value(f"{node_base}/switch/{switch}/state", turn)
+    await in_thread(process.send, signal.SIGTERM)  # stopping flushes every state file
+    assert await in_thread(process.wait) == 0
+
+    output = await in_thread(process.output)
+    said = [line for line in output.splitlines() if "cannot be written" in line]
+    assert len(said) == 1, output
+    assert f"State directory {state_dir} cannot be written (Not a directory" in said[0]
+    assert "state_dir" in said[0]
+    assert "STATE_DIRECTORY" in said[0]
+    assert " ERROR " not in output
+    assert "Cannot write state file" not in output  # known at start: only at DEBUG
+    figure("unwritable state_dir", "1 warning at start, 0 errors for 10 output changes + stop")
