@@ -94,7 +94,7 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
 
     config = load_config(find_config(args.config), resolve_platform_schema)
     if args.command == "check-config":
-        from .config.pins import board_pin_warnings
+        from .config.pin_warnings import board_pin_warnings
 
         for line in board_pin_warnings(config, os.environ):
             print(line, file=sys.stderr)
