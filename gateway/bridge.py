@@ -3,15 +3,22 @@
 Requests carry JSON (an empty payload counts as `{}`) with an optional `transaction`, echoed in
 the response on `<b>/bridge/response/<cmd>`: `{"status": "ok", "data": {...}}` or
 `{"status": "error", "error": "..."}`. Retained requests are ignored, like retained commands.
+
+Requests come from anyone who may publish on the broker, so parsing is bounded: a payload over
+`MAX_REQUEST_BYTES` or nested too deeply for the JSON parser gets an error response, and only a
+`transaction` that is a string of at most `MAX_TRANSACTION_CHARS` characters or a finite number
+is echoed (any other transaction is refused with an error, so a client never gets back more
+than it can match on).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import mqtt
@@ -26,15 +33,61 @@ from .core import Event, Gateway, callback
 from .entity_component import async_get_component
 from .event import async_track_time_interval
 from .exceptions import ConfigError
-from .health import LoopLagMonitor, health_snapshot, read_rss_mb
+from .health import LoopLagMonitor, async_state_dir, health_snapshot, read_rss_mb
 from .reload import async_reload_from_file
 
 if TYPE_CHECKING:
     from .config.model import CoreConfig
 
-__all__ = ["Bridge", "async_setup"]
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "MAX_TRANSACTION_CHARS",
+    "Bridge",
+    "BridgeRequest",
+    "async_setup",
+    "parse_request",
+]
 
 _LOGGER = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 8192
+MAX_TRANSACTION_CHARS = 256
+Transaction = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeRequest:
+    """A parsed request: `error` says why it is refused (then the handler does not run)."""
+
+    error: str | None = None
+    transaction: Transaction | None = None
+
+
+def parse_request(payload: bytes) -> BridgeRequest:
+    """Parse a request payload. Pure; never raises, whatever the bytes."""
+    if len(payload) > MAX_REQUEST_BYTES:
+        return BridgeRequest(f"the request is longer than {MAX_REQUEST_BYTES} bytes")
+    try:
+        request = json.loads(payload or b"{}")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return BridgeRequest("the request must be a JSON object (invalid or too deeply nested)")
+    if not isinstance(request, dict):
+        return BridgeRequest("the request must be a JSON object")
+    transaction = request.get("transaction")
+    if transaction is None or _echoable(transaction):
+        return BridgeRequest(None, transaction)
+    return BridgeRequest(
+        f'"transaction" must be a string of at most {MAX_TRANSACTION_CHARS} characters '
+        "or a finite number"
+    )
+
+
+def _echoable(transaction: object) -> bool:
+    if isinstance(transaction, str):
+        return len(transaction) <= MAX_TRANSACTION_CHARS
+    if isinstance(transaction, bool) or not isinstance(transaction, int | float):
+        return False
+    return math.isfinite(transaction) and len(repr(transaction)) <= MAX_TRANSACTION_CHARS
 
 
 class Bridge:
@@ -127,21 +180,17 @@ class Bridge:
             _LOGGER.warning("Ignoring retained bridge request on %s", message.topic)
             return
         command = message.topic.rsplit("/", 1)[-1]
+        request = parse_request(message.payload)
         response: dict[str, Any]
-        try:
-            request = json.loads(message.payload or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            request = None
-        transaction = request.get("transaction") if isinstance(request, dict) else None
-        if not isinstance(request, dict):
-            response = {"status": "error", "error": "the request must be a JSON object"}
+        if request.error is not None:
+            response = {"status": "error", "error": request.error}
         elif (handler := self._handlers.get(command)) is None:
             known = ", ".join(sorted(self._handlers))
             response = {"status": "error", "error": f"unknown request {command!r} ({known})"}
         else:
             response = await self._async_run(handler)
-        if transaction is not None:
-            response["transaction"] = transaction
+        if request.transaction is not None:
+            response["transaction"] = request.transaction
         mqtt.async_publish(
             self.gw, f"{self.base}/response/{command}", json.dumps(response), qos=1, retain=False
         )
@@ -162,6 +211,7 @@ class Bridge:
 
 async def async_setup(gw: Gateway, core: CoreConfig) -> None:
     """Start the bridge (requires MQTT to be set up)."""
+    await async_state_dir(gw, core.state_dir)  # checked once at start, shown in health
     bridge = Bridge(gw, core)
     gw.data["bridge"] = bridge
     bridge.async_start()

@@ -94,6 +94,10 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
 
     config = load_config(find_config(args.config), resolve_platform_schema)
     if args.command == "check-config":
+        from .config.pin_warnings import board_pin_warnings
+
+        for line in board_pin_warnings(config, os.environ):
+            print(line, file=sys.stderr)
         print(f"{config.path}: valid ({len(config.entities)} entities)")
         return EXIT_OK
     from .runner import run

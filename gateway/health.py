@@ -2,22 +2,34 @@
 
 Loop lag is measured in real time (not on the gateway's clock): a callback scheduled every
 second notes how late it ran. A stalled loop shows up as a large maximum.
+
+The state folder is checked once at start (`async_state_dir`): when it cannot be written the
+gateway says so once, with how to choose another, keeps running (outputs work; only what
+`state_dir` keeps across restarts is lost), and health shows `state_dir.writable: false`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import pwd
 import resource
 import statistics
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
+
+from hardware.state_store import StateDir
 
 from .const import STATE_UNAVAILABLE
 from .core import Gateway, callback
 
-__all__ = ["LoopLagMonitor", "health_snapshot", "read_rss_mb"]
+__all__ = ["LoopLagMonitor", "async_state_dir", "health_snapshot", "read_rss_mb"]
+
+_LOGGER = logging.getLogger(__name__)
+DATA_STATE_DIR = "state_dir"
 
 LAG_SAMPLE_SECONDS = 1.0
 LAG_WINDOW = 300  # samples kept: five minutes at one a second
@@ -74,6 +86,37 @@ def read_rss_mb(statm: str = "/proc/self/statm") -> float:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+async def async_state_dir(gw: Gateway, path: Path) -> StateDir:
+    """The state folder's status, shared by everything that writes there; the first call
+    checks it in the executor and warns once, with how to fix it, if it cannot be written."""
+    known = gw.data.get(DATA_STATE_DIR)
+    if isinstance(known, StateDir) and known.path == path:
+        return known
+    state_dir = StateDir(path)
+    gw.data[DATA_STATE_DIR] = state_dir
+    if not await gw.async_add_executor_job(state_dir.check):
+        user = await gw.async_add_executor_job(_user_name)
+        _LOGGER.warning(
+            "State directory %s cannot be written (%s): outputs work, but last output states "
+            "(initial: restore), counter totals and announced discovery ids will not be kept. "
+            "Set gateway: {state_dir: ...} in the config (or, without it, the STATE_DIRECTORY "
+            "environment variable, which systemd's StateDirectory= sets) to a directory "
+            "user %s can write",
+            path,
+            state_dir.error,
+            user,
+        )
+    return state_dir
+
+
+def _user_name() -> str:
+    """The effective user's name (blocking: may ask NSS)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
 def health_snapshot(
     gw: Gateway,
     lag: LoopLagMonitor,
@@ -84,6 +127,7 @@ def health_snapshot(
     """The `bridge/health` payload (pure apart from reading the gateway's state)."""
     states = gw.states.async_all()
     pool = gw.executor.stats()
+    state_dir = gw.data.get(DATA_STATE_DIR)
     return {
         "uptime_s": round(time.monotonic() - started_monotonic, 1),
         "loop_lag_ms": lag.summary_ms(),
@@ -94,4 +138,5 @@ def health_snapshot(
             "total": len(states),
             "unavailable": sum(1 for state in states if state.state == STATE_UNAVAILABLE),
         },
+        "state_dir": state_dir.as_dict() if isinstance(state_dir, StateDir) else None,
     }

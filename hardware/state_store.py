@@ -4,6 +4,11 @@ Writes are atomic (temporary file in the same folder, fsync, rename, fsync of th
 power cut leaves either the old or the new file, never a torn one. Reads and writes block and
 run in the executor; `StateFile` coalesces writes so that at most one is in flight and the
 last value always reaches the disk.
+
+A folder that cannot be written (wrong owner, a path under a regular file) must not flood the
+log: `StateDir` records whether it can be written (checked once at start, then updated by every
+write), and a `StateFile` logs its first failure as one WARNING, the rest at DEBUG until a write
+succeeds again.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gateway.core import Gateway, callback
 from gateway.event import async_call_later
 
-__all__ = ["StateFile", "read_json", "write_json_atomic"]
+__all__ = ["StateDir", "StateFile", "read_json", "write_json_atomic"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,7 +38,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
     """The file's JSON object, or None when it is missing or unreadable (logged). Blocking."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a folder under a file holds no files
         return None
     except OSError as exc:
         _LOGGER.warning("Cannot read state file %s: %s", path, exc)
@@ -69,6 +75,37 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.close(dir_fd)
 
 
+@dataclass(slots=True)
+class StateDir:
+    """The state folder and whether it can be written: None until checked."""
+
+    path: Path
+    writable: bool | None = None
+    error: str | None = None
+
+    def check(self) -> bool:
+        """Create the folder if needed and a file in it. Blocking; returns `writable`."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".write-check.", dir=self.path)
+            os.close(fd)
+            os.unlink(name)
+        except OSError as exc:
+            self.writable, self.error = False, _describe(exc)
+        else:
+            self.writable, self.error = True, None
+        return self.writable
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "writable": self.writable, "error": self.error}
+
+
+def _describe(exc: OSError) -> str:
+    """`Not a directory: '/x/y'`: the reason and the path it concerns, without the errno."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename!r}" if exc.filename else reason
+
+
 class StateFile:
     """One JSON state file, loaded and saved in the executor, with coalesced writes.
 
@@ -78,9 +115,18 @@ class StateFile:
     writes the pending data now (call it on stop).
     """
 
-    def __init__(self, gw: Gateway, path: Path, *, min_interval: float = 0.0) -> None:
+    def __init__(
+        self,
+        gw: Gateway,
+        path: Path,
+        *,
+        min_interval: float = 0.0,
+        state_dir: StateDir | None = None,
+    ) -> None:
         self._gw = gw
         self.path = path
+        self._state_dir = state_dir
+        self._failing = False
         self._min_interval = min_interval
         self._pending: dict[str, Any] | None = None
         self._write_task: asyncio.Task[None] | None = None
@@ -125,12 +171,37 @@ class StateFile:
                     await self._gw.async_add_executor_job(write_json_atomic, self.path, data)
                     self.writes += 1
                 except OSError as exc:
-                    _LOGGER.error("Cannot write state file %s: %s", self.path, exc)
+                    self._async_write_failed(exc)
+                else:
+                    self._async_write_succeeded()
                 if self._min_interval > 0 and self._pending is not None:
                     self._async_arm_timer()
                     return
         finally:
             self._write_task = None
+
+    @callback
+    def _async_write_failed(self, exc: OSError) -> None:
+        """Log the first failure (unless the folder is already known to be unwritable)."""
+        known = self._state_dir is not None and self._state_dir.writable is False
+        level = logging.DEBUG if self._failing or known else logging.WARNING
+        _LOGGER.log(
+            level,
+            "Cannot write state file %s: %s (not logged again until a write succeeds)",
+            self.path,
+            _describe(exc),
+        )
+        self._failing = True
+        if self._state_dir is not None:
+            self._state_dir.writable, self._state_dir.error = False, _describe(exc)
+
+    @callback
+    def _async_write_succeeded(self) -> None:
+        if self._failing:
+            _LOGGER.info("State file %s written again", self.path)
+            self._failing = False
+        if self._state_dir is not None and self._state_dir.writable is False:
+            self._state_dir.writable, self._state_dir.error = True, None
 
     @callback
     def _async_arm_timer(self) -> None:

@@ -34,7 +34,8 @@ STATE_OFF = "off"
 class Automation:
     """Attaches triggers while on, checks conditions when one fires, and runs the actions.
 
-    Modes, when a trigger arrives while a run is going on: `single` ignores it (a warning),
+    Modes, when a trigger arrives while a run is going on: `single` ignores it (one warning
+    per run, and the number ignored when the run ends: a busy topic must not flood the log),
     `restart` cancels the run and starts again, `queued` runs it afterwards (at most `max`
     runs waiting and running; more are dropped with a warning), `parallel` starts another run
     (at most `max` at once). Everything here is a `@callback`: nothing blocks the loop.
@@ -59,6 +60,7 @@ class Automation:
         self._queue: deque[TriggerData] = deque()
         self._last_triggered: str | None = None
         self._last_trigger: str | None = None
+        self._ignored = 0  # triggers ignored (mode single) during the current run
 
     @property
     def is_on(self) -> bool:
@@ -143,11 +145,7 @@ class Automation:
         mode, limit = self.config.mode, self.config.max_runs
         if self._runs:
             if mode == "single":
-                _LOGGER.warning(
-                    "%s: already running; %s ignored (mode single)",
-                    self.entity_id,
-                    data.description,
-                )
+                self._async_ignore(data)
                 return False
             if mode == "restart":
                 self._async_stop_runs()
@@ -169,6 +167,28 @@ class Automation:
         self._note(data)
         self._async_start_run(data)
         return True
+
+    @callback
+    def _async_ignore(self, data: TriggerData) -> None:
+        """Mode single: warn about the first trigger ignored in a run, count the others."""
+        self._ignored += 1
+        if self._ignored == 1:
+            _LOGGER.warning(
+                "%s: already running; %s ignored (mode single; more are counted until the "
+                "run ends)",
+                self.entity_id,
+                data.description,
+            )
+
+    @callback
+    def _async_report_ignored(self) -> None:
+        if self._ignored > 1:
+            _LOGGER.warning(
+                "%s: run ended; %d triggers were ignored while it ran (mode single)",
+                self.entity_id,
+                self._ignored,
+            )
+        self._ignored = 0
 
     def _conditions_hold(self) -> bool:
         get = self.gw.states.get
@@ -193,6 +213,8 @@ class Automation:
             self._runs.remove(run)
         if run in self._stopping:
             self._stopping.remove(run)
+        if not self._runs:
+            self._async_report_ignored()
         if self._queue and not self._runs:
             self._async_start_run(self._queue.popleft())
         else:

@@ -26,8 +26,9 @@ from gateway.config.model import GpioConfig
 from gateway.const import EVENT_GATEWAY_FINAL_WRITE
 from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
+from gateway.health import async_state_dir
 from hardware.gpio import GpioDriver, PinFactoryError
-from hardware.state_store import StateFile
+from hardware.state_store import StateDir, StateFile
 
 __all__ = [
     "DATA_GPIO",
@@ -52,6 +53,7 @@ class GpioRuntime:
     config: GpioConfig
     state_dir: Path | None
     driver: GpioDriver | None = None
+    state_dir_status: StateDir | None = None
     keep_open: set[int] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -72,6 +74,8 @@ async def async_setup(
         state_dir = gw.config.core.state_dir
     runtime = GpioRuntime(gpio_config, state_dir, driver)
     gw.data[DATA_GPIO] = runtime
+    if state_dir is not None and (gw.config is None or _has_gpio_entities(gw)):
+        runtime.state_dir_status = await async_state_dir(gw, state_dir)
     gw.bus.async_listen_once(EVENT_GATEWAY_FINAL_WRITE, functools.partial(_async_close, gw))
     if driver is None and _needed_now(gw, gpio_config):
         await async_get_driver(gw)
@@ -80,9 +84,11 @@ async def async_setup(
 def _needed_now(gw: Gateway, gpio_config: GpioConfig) -> bool:
     if gpio_config.pin_factory is not None:
         return True
-    if gw.config is None:
-        return False
-    return any(entry.platform == "gpio" for entry in gw.config.entities)
+    return _has_gpio_entities(gw)
+
+
+def _has_gpio_entities(gw: Gateway) -> bool:
+    return gw.config is not None and any(entry.platform == "gpio" for entry in gw.config.entities)
 
 
 def get_runtime(gw: Gateway) -> GpioRuntime:
@@ -126,7 +132,7 @@ def state_file(gw: Gateway, entity_id: str, *, min_interval: float = 0.0) -> Sta
     if runtime.state_dir is None:
         return None
     path = runtime.state_dir / STATE_SUBDIR / f"{entity_id}.json"
-    return StateFile(gw, path, min_interval=min_interval)
+    return StateFile(gw, path, min_interval=min_interval, state_dir=runtime.state_dir_status)
 
 
 async def _async_close(gw: Gateway, _event: Event) -> None:

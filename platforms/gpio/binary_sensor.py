@@ -32,6 +32,7 @@ from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
 from .entity import GpioEntity
+from .missing import async_make_device
 
 DOMAIN = "binary_sensor"
 
@@ -135,7 +136,9 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    if device is None:
+        return
     active = await gw.async_add_executor_job(_is_active, device)
     await async_add_entities([GpioBinarySensor(config, driver, device, active)])
 

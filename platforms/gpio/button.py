@@ -29,6 +29,7 @@ from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
 from .entity import GpioEntity
+from .missing import async_make_device
 
 DOMAIN = "button"
 
@@ -109,5 +110,7 @@ async def async_setup_platform(
     make = functools.partial(
         driver.output, config.pin, active_high=config.active_high, initial=False
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    if device is None:
+        return
     await async_add_entities([GpioButton(config, driver, device)])

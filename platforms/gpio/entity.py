@@ -7,7 +7,9 @@ Outputs (`GpioOutputEntity`) take their `initial` level while the platform sets 
 the gateway reports ready; `restore` reads the last state from `state_dir`, which is written
 (atomically, in the executor, coalesced) on every change. On `gateway_stop` they go to
 `on_stop`; that last change is published but not saved, so `restore` brings back the state the
-output had while the gateway ran.
+output had while the gateway ran. What is read back is checked (a hand-edited or foreign file
+may say `"on": "false"`): a bad value is a warning naming the file and the value, and the
+output starts as if nothing had been saved.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ __all__ = [
     "GpioEntity",
     "GpioOutputConfig",
     "GpioOutputEntity",
+    "SnapshotCheck",
+    "check_on",
     "on_off_option",
 ]
 
@@ -45,6 +49,10 @@ _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
 
 INITIAL_OPTIONS: Final = ("off", "on", "restore")
+RESTORE_FALLBACK: Final[dict[str, Any]] = {"on": False}
+
+SnapshotCheck = Callable[[Mapping[str, Any]], str | None]
+"""Returns what is wrong with a saved snapshot, or None when it can be restored."""
 ON_STOP_OPTIONS: Final = ("off", "on", "keep")
 
 
@@ -158,17 +166,38 @@ class GpioOutputEntity(GpioEntity, ToggleEntity):
         await super().async_will_remove()
 
 
+def check_on(saved: Mapping[str, Any]) -> str | None:
+    """A switch's snapshot: `on` must be a JSON boolean."""
+    value = saved.get("on")
+    if not isinstance(value, bool):
+        return f'"on" is {value!r}, not true or false'
+    return None
+
+
 async def async_initial_state(
-    state_file: StateFile | None, initial: str, entity_id: str
+    state_file: StateFile | None,
+    initial: str,
+    entity_id: str,
+    check: SnapshotCheck = check_on,
 ) -> dict[str, Any]:
-    """The state to start in: `on`/`off`, or for `restore` the saved snapshot (else off)."""
+    """The state to start in: `on`/`off`, or for `restore` the saved snapshot if `check`
+    accepts it (else off, the fallback when nothing was saved)."""
     if initial != "restore":
         return {"on": initial == "on"}
     if state_file is None:
         _LOGGER.warning("%s: initial: restore needs a state_dir; starting off", entity_id)
-        return {"on": False}
+        return dict(RESTORE_FALLBACK)
     saved = await state_file.async_load()
     if saved is None:
         _LOGGER.info("%s: no saved state to restore; starting off", entity_id)
-        return {"on": False}
+        return dict(RESTORE_FALLBACK)
+    problem = check(saved)
+    if problem is not None:
+        _LOGGER.warning(
+            "%s: ignoring the saved state in %s (%s); starting off as if nothing was saved",
+            entity_id,
+            state_file.path,
+            problem,
+        )
+        return dict(RESTORE_FALLBACK)
     return saved

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -34,7 +34,9 @@ from .entity import (
     GpioOutputConfig,
     GpioOutputEntity,
     async_initial_state,
+    check_on,
 )
+from .missing import async_make_device
 
 DOMAIN = "light"
 MAX_FADE_STEPS_PER_SECOND: Final = 50
@@ -167,10 +169,20 @@ class GpioLight(GpioOutputEntity, LightEntity):
         self._async_cancel_fade()
 
 
+def _valid_brightness(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= FULL
+
+
 def _brightness(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= FULL:
-        return value
-    return FULL
+    return value if _valid_brightness(value) else FULL
+
+
+def check_snapshot(saved: Mapping[str, Any]) -> str | None:
+    """A light's snapshot: `on` a boolean, `brightness` (if present) a whole number 1-255."""
+    problem = check_on(saved)
+    if problem is None and "brightness" in saved and not _valid_brightness(saved["brightness"]):
+        return f'"brightness" is {saved["brightness"]!r}, not a whole number from 1 to {FULL}'
+    return problem
 
 
 async def async_setup_platform(
@@ -182,7 +194,7 @@ async def async_setup_platform(
     driver = await async_get_driver(gw)
     entity_id = f"{DOMAIN}.{config.id}"
     store = state_file(gw, entity_id, min_interval=OUTPUT_SAVE_INTERVAL)
-    initial = await async_initial_state(store, config.initial, entity_id)
+    initial = await async_initial_state(store, config.initial, entity_id, check_snapshot)
     duty = _brightness(initial.get("brightness")) / FULL if initial.get("on") else 0.0
     make = functools.partial(
         driver.pwm,
@@ -191,5 +203,7 @@ async def async_setup_platform(
         frequency=config.frequency,
         initial=duty,
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    if device is None:
+        return
     await async_add_entities([GpioLight(config, driver, device, store, initial, duty)])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,6 +45,9 @@ from platforms.gpio.pins import pin_claims
 from . import async_get_driver, state_file
 from .binary_sensor import pull_option, require_active_state
 from .entity import GpioEntity
+from .missing import async_make_device
+
+_LOGGER = logging.getLogger(__name__)
 
 DOMAIN = "sensor"
 SERVICE_RESET_COUNTER: Final = "reset_counter"
@@ -187,6 +191,23 @@ def async_register_reset_service(gw: Gateway) -> None:
     )
 
 
+async def _async_saved_total(store: StateFile | None, entity_id: str) -> int:
+    """The total kept in `state_dir`; 0 (with a warning naming the value) when it is bad."""
+    saved = await store.async_load() if store is not None else None
+    if store is None or saved is None:
+        return 0
+    total = saved.get("total")
+    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        return total
+    _LOGGER.warning(
+        "%s: ignoring the saved total in %s (%r is not a whole number >= 0); starting at 0",
+        entity_id,
+        store.path,
+        total,
+    )
+    return 0
+
+
 async def async_setup_platform(
     gw: Gateway,
     config: GpioCounterConfig,
@@ -196,10 +217,7 @@ async def async_setup_platform(
     driver = await async_get_driver(gw)
     entity_id = f"{DOMAIN}.{config.id}"
     store = state_file(gw, entity_id, min_interval=SAVE_INTERVAL)
-    saved = await store.async_load() if store is not None else None
-    total = saved.get("total", 0) if saved is not None else 0
-    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        total = 0
+    total = await _async_saved_total(store, entity_id)
     pull: Pull = "up"
     if config.pull_up in ("down", "floating"):
         pull = "down" if config.pull_up == "down" else "floating"
@@ -207,6 +225,8 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    device = await gw.async_add_executor_job(make)
+    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)
+    if device is None:
+        return
     await async_add_entities([GpioCounter(config, driver, device, store, total)])

@@ -29,6 +29,7 @@ from .entity import (
     GpioOutputEntity,
     async_initial_state,
 )
+from .missing import async_make_device
 
 DOMAIN = "switch"
 
@@ -90,7 +91,10 @@ async def async_setup_platform(
     make = functools.partial(
         _create, driver, config.pin, config.active_high, bool(initial.get("on"))
     )
-    device, is_on = await gw.async_add_executor_job(make)
+    created = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    if created is None:
+        return
+    device, is_on = created
     await async_add_entities([GpioSwitch(config, driver, device, store, is_on)])
 
 

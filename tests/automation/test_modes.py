@@ -40,6 +40,12 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
+FIRST_IGNORED = (
+    "automation.slow: already running; event go ignored (mode single; more are counted until "
+    "the run ends)"
+)
+
+
 async def test_single_ignores_triggers_while_running(
     gw: Gateway,
     clock: FakeClock,
@@ -50,17 +56,44 @@ async def test_single_ignores_triggers_while_running(
     component = await automations(f"- id: slow{SLOW}")
     await _go(gw, component, 3)
     assert service_log.tags == ["start"]
-    assert (
-        _warnings(caplog)
-        == ["automation.slow: already running; event go ignored (mode single)"] * 2
-    )
+    assert _warnings(caplog) == [FIRST_IGNORED]
     assert _attributes(gw, "automation.slow")["current"] == 1
     clock.advance(10)
     await component.async_wait_idle()
     assert service_log.tags == ["start", "end"]
+    assert _warnings(caplog) == [
+        FIRST_IGNORED,
+        "automation.slow: run ended; 2 triggers were ignored while it ran (mode single)",
+    ]
     assert _attributes(gw, "automation.slow")["current"] == 0
     await _go(gw, component)
     assert service_log.tags == ["start", "end", "start"]
+
+
+async def test_single_warns_once_per_run_however_many_triggers_arrive(
+    gw: Gateway,
+    clock: FakeClock,
+    automations: SetUp,
+    service_log: ServiceLog,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 12: a busy trigger used to log one warning per message for the whole run."""
+    component = await automations(f"- id: slow{SLOW}")
+    for _ in range(1001):
+        gw.bus.async_fire("go")
+    await component.async_wait_idle()
+    assert _warnings(caplog) == [FIRST_IGNORED]
+    clock.advance(10)
+    await component.async_wait_idle()
+    ended = "automation.slow: run ended; 1000 triggers were ignored while it ran (mode single)"
+    assert _warnings(caplog) == [FIRST_IGNORED, ended]
+
+    caplog.clear()  # a later run warns again, and one ignored trigger needs no summary
+    await _go(gw, component, 2)
+    clock.advance(10)
+    await component.async_wait_idle()
+    assert _warnings(caplog) == [FIRST_IGNORED]
+    assert service_log.tags == ["start", "end"] * 2
 
 
 async def test_restart_cancels_the_run_and_starts_again(

@@ -102,7 +102,10 @@ async def test_health_on_request_echoes_transaction(rig: Rig) -> None:
     assert response["transaction"] == "t-1"
     data = response["data"]
     assert set(data) == {
-        "uptime_s", "loop_lag_ms", "executor", "mqtt", "rss_mb", "entities"
+        "uptime_s", "loop_lag_ms", "executor", "mqtt", "rss_mb", "entities", "state_dir"
+    }  # fmt: skip
+    assert data["state_dir"] == {
+        "path": str(rig.path.parent / "state"), "writable": True, "error": None
     }  # fmt: skip
     assert set(data["loop_lag_ms"]) == {"p50", "max"}
     assert set(data["executor"]) == {"workers", "busy", "queued"}
