@@ -25,6 +25,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway, callback
 from hardware.serial_port import SerialPortManager
+from platforms.serial import port_settings
 
 WAIT_TIMEOUT = 10.0
 
@@ -191,7 +192,7 @@ async def make_manager(gw: Gateway) -> AsyncIterator[MakeManager]:
     async def make(
         config: SerialPortConfig, **kwargs: Any
     ) -> tuple[SerialPortManager, PortRecorder]:
-        manager = SerialPortManager(gw, config, **kwargs)
+        manager = SerialPortManager(gw, port_settings(config), **kwargs)
         recorder = PortRecorder(manager)
         managers.append(manager)
         await manager.async_start()
