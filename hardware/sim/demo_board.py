@@ -12,7 +12,7 @@ import random
 import threading
 
 from ..loop_services import LoopServices
-from .mock_pins import mock_pin, press, pulse
+from .mock_pins import DrivablePin, press, pulse
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
 
@@ -26,21 +26,19 @@ METER_INTERVAL = 1.0
 
 class DemoBoard:
     """Creates the thermometer's pseudo-terminal at once (`serial_port` names it); `start`
-    begins the activity, `stop` ends it, `close` also closes the pseudo-terminal."""
+    begins the activity on the pins it is given, `stop` ends it, `close` also closes the
+    pseudo-terminal."""
 
-    def __init__(self, doorbell_pin: int, meter_pin: int) -> None:
-        self._doorbell_pin = doorbell_pin
-        self._meter_pin = meter_pin
+    def __init__(self) -> None:
         self.thermometer = SimulatedSerialDevice()
         self.serial_port = self.thermometer.port
         self._timers: list[Periodic] = []
         self._stop = threading.Event()
         self._step = 0
 
-    def start(self, services: LoopServices) -> None:
-        """Start pressing, ticking and reporting on `services`' clock (loop only)."""
-        doorbell = mock_pin(self._doorbell_pin)
-        meter = mock_pin(self._meter_pin)
+    def start(self, services: LoopServices, doorbell: DrivablePin, meter: DrivablePin) -> None:
+        """Start pressing `doorbell`, pulsing `meter` and reporting the temperature, on
+        `services`' clock and in its worker threads (loop only)."""
 
         def press_doorbell() -> None:
             services.async_add_executor_job(press, doorbell, PRESS_SECONDS, self._stop)

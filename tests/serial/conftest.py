@@ -43,6 +43,15 @@ def pytest_collection_modifyitems() -> Iterator[None]:
             set_hypothesis_home_dir(None)
 
 
+@pytest.fixture
+def hypothesis_storage(tmp_path: Path) -> Iterator[None]:
+    """Hypothesis caches source constants on disk even without a database: keep that cache
+    in the test's tmp_path, not in a .hypothesis folder of the checkout."""
+    set_hypothesis_home_dir(tmp_path / "hypothesis")
+    yield
+    set_hypothesis_home_dir(None)
+
+
 class Waiters:
     """Futures resolved when a predicate holds, re-checked on every `check()`."""
 
