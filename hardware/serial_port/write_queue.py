@@ -7,17 +7,23 @@ memory. Loop only.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import logging
+from typing import Protocol
 
 from .settings import PortStats
 
-__all__ = ["WRITE_QUEUE_BYTES", "WriteQueue"]
+__all__ = ["WRITE_QUEUE_BYTES", "WriteQueue", "Writer"]
 
 _LOGGER = logging.getLogger(__name__)
 
 WRITE_QUEUE_BYTES = 64 * 1024
+
+
+class Writer(Protocol):
+    """Where queued writes go: the port's transport, which may pause the queue in `write`."""
+
+    def write(self, data: bytes) -> None: ...
 
 
 class WriteQueue:
@@ -37,7 +43,7 @@ class WriteQueue:
         """Bytes waiting (not yet handed to the transport)."""
         return self._queued_bytes
 
-    def offer(self, data: bytes, transport: asyncio.WriteTransport | None) -> bool:
+    def offer(self, data: bytes, transport: Writer | None) -> bool:
         """Queue `data` and pump; False (counted) when the queue has no room for it."""
         if self._queued_bytes + len(data) > self._limit_bytes:
             self.reject("the write queue is full")
@@ -48,7 +54,7 @@ class WriteQueue:
         self.pump(transport)
         return True
 
-    def pump(self, transport: asyncio.WriteTransport | None) -> None:
+    def pump(self, transport: Writer | None) -> None:
         """Hand queued writes to `transport` until it asks us to pause."""
         while self._queue and transport is not None and not self.paused:
             data = self._queue.popleft()

@@ -34,7 +34,7 @@ class PausingTransport:
         self.written += self.buffered
         self.buffered.clear()
         self.queue.paused = False
-        self.queue.pump(self)  # type: ignore[arg-type]
+        self.queue.pump(self)
 
 
 def test_writes_go_out_in_order_and_are_counted() -> None:
@@ -42,7 +42,7 @@ def test_writes_go_out_in_order_and_are_counted() -> None:
     queue = WriteQueue("dev", stats, limit_bytes=100)
     transport = PausingTransport(queue, high_water=1000)
     for index in range(5):
-        assert queue.offer(b"cmd %d\n" % index, transport)  # type: ignore[arg-type]
+        assert queue.offer(b"cmd %d\n" % index, transport)
     assert bytes(transport.buffered) == b"".join(b"cmd %d\n" % index for index in range(5))
     assert queue.queued_bytes == 0
     assert (stats.writes_queued, stats.bytes_written, stats.writes_dropped) == (5, 30, 0)
@@ -83,7 +83,7 @@ def test_bounded_ordered_and_every_write_accounted_for(
     transport = PausingTransport(queue, high_water)
     accepted: list[bytes] = []
     for index, chunk in enumerate(chunks):
-        if queue.offer(chunk, transport):  # type: ignore[arg-type]
+        if queue.offer(chunk, transport):
             accepted.append(chunk)
         assert queue.queued_bytes <= limit
         if index % drain_every == 0:
