@@ -1,7 +1,7 @@
 """Simulated hardware that behaves like the real thing, for the demo and for tests.
 
 - `pty_serial`: a serial device on a pseudo-terminal (the gateway opens its slave side);
-- `mock_pins`: input pins (gpiozero mock pins) driven from a worker thread, as wired hardware
+- `input_pins`: input pins (gpiozero mock pins) driven from a worker thread, as wired hardware
   drives them;
 - `periodic`: a repeating timer on a host clock;
 - `demo_board`: the demo's doorbell, water meter and drifting serial thermometer.
@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from .demo_board import DemoBoard
-from .mock_pins import DrivablePin, press, pulse
+from .input_pins import DrivablePin, press, pulse
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
 

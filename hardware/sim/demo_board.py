@@ -12,7 +12,7 @@ import random
 import threading
 
 from ..loop_services import LoopServices
-from .mock_pins import DrivablePin, press, pulse
+from .input_pins import DrivablePin, press, pulse
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
 
