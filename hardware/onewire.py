@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from gateway.exceptions import GatewayError
+from .errors import HardwareError
 
 __all__ = [
     "BLOCKING",
@@ -34,7 +34,7 @@ _SENSOR_ID_RE: Final = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{12}$")
 _TEMP_RE: Final = re.compile(r"\bt=(-?\d+)\s*$")
 
 
-class OneWireError(GatewayError):
+class OneWireError(HardwareError):
     """A sensor could not be read; the entity becomes unavailable."""
 
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, Gateway, callback
 from gateway.exceptions import GatewayError
-from hardware.serial_port import SerialPortManager
+from hardware.loop_services import LoopServices
+from hardware.serial_port import SerialPortManager, SerialPortSettings
 
 if TYPE_CHECKING:
     from gateway.config.model import SerialPortConfig
@@ -39,6 +40,7 @@ __all__ = [
     "async_get_manager",
     "async_port_health",
     "async_setup",
+    "port_settings",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,16 +57,38 @@ class SerialData:
     bridges: dict[str, SerialBridge] = field(default_factory=dict)
 
 
+def port_settings(config: SerialPortConfig) -> SerialPortSettings:
+    """What the driver needs from a `serial:` entry (not the bridge's options)."""
+    return SerialPortSettings(
+        name=config.id,
+        port=config.port,
+        baudrate=config.baudrate,
+        bytesize=config.bytesize,
+        parity=config.parity,
+        stopbits=config.stopbits,
+        rtscts=config.rtscts,
+        delimiter=config.delimiter,
+        encoding=config.encoding,
+        max_line=config.max_line,
+    )
+
+
+def _loop_services(gw: Gateway) -> LoopServices:
+    """The Gateway as the drivers see it (mypy checks here that it fits the Protocol)."""
+    return gw
+
+
 async def async_setup(gw: Gateway, ports: tuple[SerialPortConfig, ...]) -> None:
     """Start one manager per port (and its bridge); returns after each port's first open
     attempt, so sensors set up next see whether their device is there."""
     data = SerialData()
     gw.data[DATA_SERIAL] = data
+    services = _loop_services(gw)
     for port in ports:
-        data.managers[port.id] = SerialPortManager(gw, port)
+        data.managers[port.id] = SerialPortManager(services, port_settings(port))
     for port in ports:
         if port.bridge:
-            _async_bridge(gw, data, data.managers[port.id])
+            _async_bridge(gw, data, port)
 
     async def async_stop(_event: Event) -> None:
         for bridge in data.bridges.values():
@@ -76,13 +100,13 @@ async def async_setup(gw: Gateway, ports: tuple[SerialPortConfig, ...]) -> None:
 
 
 @callback
-def _async_bridge(gw: Gateway, data: SerialData, manager: SerialPortManager) -> None:
+def _async_bridge(gw: Gateway, data: SerialData, port: SerialPortConfig) -> None:
     from .bridge import async_setup_mqtt_bridge
 
     try:
-        data.bridges[manager.config.id] = async_setup_mqtt_bridge(gw, manager)
+        data.bridges[port.id] = async_setup_mqtt_bridge(gw, data.managers[port.id], qos=port.qos)
     except GatewayError as exc:
-        _LOGGER.warning("Serial port %s: bridge not started: %s", manager.config.id, exc)
+        _LOGGER.warning("Serial port %s: bridge not started: %s", port.id, exc)
 
 
 @callback

@@ -71,17 +71,17 @@ class SerialBridge:
     @callback
     def async_handle_tx(self, payload: bytes) -> bool:
         """Write `payload` plus the delimiter; False when it was invalid or dropped."""
-        config = self.manager.config
+        settings = self.manager.settings
         try:
-            data = encode_payload(payload, config.encoding)
+            data = encode_payload(payload, settings.encoding)
         except FrameEncodingError as exc:
             self.stats.invalid += 1
             if not self._invalid_logged:
                 self._invalid_logged = True
                 _LOGGER.warning(
                     "Serial port %s: ignoring a tx payload that is not valid %s (%s)",
-                    config.id,
-                    "hexadecimal" if config.encoding == "hex" else "UTF-8 text for the port",
+                    settings.name,
+                    "hexadecimal" if settings.encoding == "hex" else "UTF-8 text for the port",
                     exc,
                 )
             return False
@@ -103,8 +103,8 @@ def bridge_topics(node_base: str, port_id: str) -> tuple[str, str]:
 
 
 @callback
-def async_setup_mqtt_bridge(gw: Gateway, manager: SerialPortManager) -> SerialBridge:
-    """Bridge `manager` over MQTT; returns the started bridge.
+def async_setup_mqtt_bridge(gw: Gateway, manager: SerialPortManager, *, qos: int) -> SerialBridge:
+    """Bridge `manager` over MQTT, publishing at `qos`; returns the started bridge.
 
     Raises GatewayError when MQTT is not set up. The subscription is removed by
     `SerialBridge.async_stop`.
@@ -112,8 +112,7 @@ def async_setup_mqtt_bridge(gw: Gateway, manager: SerialPortManager) -> SerialBr
     from gateway import mqtt  # the MQTT integration is optional for the serial component
 
     data = mqtt.get_data(gw)
-    rx_topic, tx_topic = bridge_topics(data.node_base, manager.config.id)
-    qos = manager.config.qos
+    rx_topic, tx_topic = bridge_topics(data.node_base, manager.settings.name)
 
     @callback
     def publish(payload: bytes) -> None:

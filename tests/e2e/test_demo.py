@@ -45,6 +45,17 @@ async def test_demo_runs_and_stops_on_ctrl_c(mqtt_probe_factory: Callable[..., A
             ),
             what="a thermometer reading",
         )
+        # The water meter ticks every second: the simulated board drives the gateway's own
+        # mock pins from a worker thread.
+        await probe.wait_until(
+            lambda: (
+                re.fullmatch(
+                    rb"[1-9]\d*", probe.latest.get(f"{BASE}/sensor/water_meter/state", b"")
+                )
+                is not None
+            ),
+            what="a water meter tick",
+        )
         await probe.publish(f"{BASE}/switch/relay/set", "ON")
         await probe.wait_for_value(f"{BASE}/switch/relay/state", "ON")
         await probe.wait_until(lambda: "homeassistant/device/demo/config" in probe.latest)

@@ -25,6 +25,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway, callback
 from hardware.serial_port import SerialPortManager
+from platforms.serial import port_settings
 
 WAIT_TIMEOUT = 10.0
 
@@ -40,6 +41,15 @@ def pytest_collection_modifyitems() -> Iterator[None]:
             return (yield)
         finally:
             set_hypothesis_home_dir(None)
+
+
+@pytest.fixture
+def hypothesis_storage(tmp_path: Path) -> Iterator[None]:
+    """Hypothesis caches source constants on disk even without a database: keep that cache
+    in the test's tmp_path, not in a .hypothesis folder of the checkout."""
+    set_hypothesis_home_dir(tmp_path / "hypothesis")
+    yield
+    set_hypothesis_home_dir(None)
 
 
 class Waiters:
@@ -191,7 +201,7 @@ async def make_manager(gw: Gateway) -> AsyncIterator[MakeManager]:
     async def make(
         config: SerialPortConfig, **kwargs: Any
     ) -> tuple[SerialPortManager, PortRecorder]:
-        manager = SerialPortManager(gw, config, **kwargs)
+        manager = SerialPortManager(gw, port_settings(config), **kwargs)
         recorder = PortRecorder(manager)
         managers.append(manager)
         await manager.async_start()

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from hardware.framing import (
     FrameDecoder,
@@ -20,15 +17,7 @@ from hardware.framing import (
 )
 
 PROPERTY = settings(database=None, max_examples=300, deadline=None)
-
-
-@pytest.fixture(autouse=True)
-def hypothesis_storage(tmp_path: Path) -> Iterator[None]:
-    """Hypothesis caches source constants on disk even without a database: keep that cache
-    in the test's tmp_path, not in a .hypothesis folder of the checkout."""
-    set_hypothesis_home_dir(tmp_path / "hypothesis")
-    yield
-    set_hypothesis_home_dir(None)
+pytestmark = pytest.mark.usefixtures("hypothesis_storage")
 
 
 def feed_all(decoder: FrameDecoder, chunks: list[bytes]) -> list[bytes]:

@@ -13,13 +13,15 @@ import serial
 from gateway.clock import FakeClock
 from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway
-from gateway.util.backoff import Backoff
+from hardware.backoff import Backoff
 from hardware.serial_port import (
     BACKOFF_MAXIMUM,
     TRANSPORT_HIGH_WATER,
     SerialPortManager,
+    SerialPortSettings,
     open_port,
 )
+from platforms.serial import port_settings
 from tests.serial.conftest import MakeManager, PtyDevice, port_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -83,7 +85,7 @@ async def test_writes_reach_the_device_in_order(
 async def test_port_settings_are_applied(device: PtyDevice, make_manager: MakeManager) -> None:
     opened: list[serial.Serial] = []
 
-    def opener(config: SerialPortConfig) -> serial.Serial:
+    def opener(config: SerialPortSettings) -> serial.Serial:
         port = open_port(config)
         opened.append(port)
         return port
@@ -141,7 +143,7 @@ async def test_device_absent_at_start_is_retried_with_backoff(
 ) -> None:
     link = tmp_path / "ttyUSB-missing"
     config = SerialPortConfig(id="late", port=str(link))
-    manager = SerialPortManager(gw, config, backoff=Backoff(rand=lambda: 0.0))
+    manager = SerialPortManager(gw, port_settings(config), backoff=Backoff(rand=lambda: 0.0))
     changes: list[bool] = []
     manager.async_add_availability_listener(changes.append)
     await manager.async_start()
@@ -314,14 +316,14 @@ async def test_hung_open_is_retried_and_its_port_closed_when_it_returns(
 
     calls = 0
 
-    def opener(config: SerialPortConfig) -> serial.Serial:
+    def opener(config: SerialPortSettings) -> serial.Serial:
         nonlocal calls
         calls += 1
         if calls == 1:
             release.wait(10)  # a driver that hangs (in the executor, not the loop)
         return TrackedSerial(port=config.port, timeout=0, write_timeout=0)
 
-    manager = SerialPortManager(gw, port_config(device), opener=opener)
+    manager = SerialPortManager(gw, port_settings(port_config(device)), opener=opener)
     changes: list[bool] = []
     manager.async_add_availability_listener(changes.append)
     try:
@@ -342,10 +344,12 @@ async def test_hung_open_is_retried_and_its_port_closed_when_it_returns(
 async def test_permission_denied_hints_at_the_dialout_group(
     tmp_path: Path, gw: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def opener(config: SerialPortConfig) -> serial.Serial:
+    def opener(config: SerialPortSettings) -> serial.Serial:
         raise serial.SerialException(13, f"could not open port {config.port}: Permission denied")
 
-    manager = SerialPortManager(gw, SerialPortConfig(id="p", port="/dev/ttyAMA0"), opener=opener)
+    manager = SerialPortManager(
+        gw, SerialPortSettings(name="p", port="/dev/ttyAMA0"), opener=opener
+    )
     await manager.async_start()
     await manager.async_stop()
     assert "(is the user in the dialout group?)" in caplog.text

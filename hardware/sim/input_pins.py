@@ -1,0 +1,34 @@
+"""Input pins driven the way wired hardware drives them.
+
+`press` and `pulse` block (a press holds the pin low for a while): run them in a worker thread,
+which is also what makes the gateway's thread-to-loop hand-off run as it does on a board.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+__all__ = ["DrivablePin", "press", "pulse"]
+
+
+class DrivablePin(Protocol):
+    """An input pin a simulator can drive (gpiozero's `MockPin` is one)."""
+
+    def drive_high(self) -> None: ...
+
+    def drive_low(self) -> None: ...
+
+
+def press(pin: DrivablePin, seconds: float, stop: threading.Event) -> None:
+    """A push button to ground: low for `seconds` (less if `stop` is set), then high.
+    Blocking: run it in a worker thread."""
+    pin.drive_low()
+    stop.wait(seconds)
+    pin.drive_high()
+
+
+def pulse(pin: DrivablePin) -> None:
+    """One pulse of a reed contact (a water or gas meter): high, then low."""
+    pin.drive_high()
+    pin.drive_low()
