@@ -15,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hardware.state_store import read_json, write_json_atomic
-
 from . import mqtt
 from .const import DOMAINS, EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
 from .core import Event, Gateway, callback
@@ -30,6 +28,7 @@ from .discovery import (
 from .entity import Entity
 from .entity_component import async_get_component
 from .event import async_call_later
+from .state_store import read_json, write_json_atomic
 
 if TYPE_CHECKING:
     from .config.model import CoreConfig, DiscoveryConfig

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from hardware.errors import HardwareError
+
 from .const import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, __version__
 from .exceptions import ConfigError, GatewayError
 
@@ -76,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_OK
-    except GatewayError as exc:
+    except (GatewayError, HardwareError) as exc:
         print(f"boardgate: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception:
@@ -94,9 +96,9 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
 
     config = load_config(find_config(args.config), resolve_platform_schema)
     if args.command == "check-config":
-        from .config.pin_warnings import board_pin_warnings
+        from .loader import platform_config_warnings
 
-        for line in board_pin_warnings(config, os.environ):
+        for line in platform_config_warnings(config, os.environ):
             print(line, file=sys.stderr)
         print(f"{config.path}: valid ({len(config.entities)} entities)")
         return EXIT_OK

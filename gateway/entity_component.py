@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
+from hardware.errors import HardwareError
+
 from .const import EVENT_GATEWAY_STOP
 from .core import Event, Gateway, ServiceCall, callback
 from .entity import Entity
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["ENTITY_SERVICE_SCHEMA", "EntityComponent", "async_get_component"]
 
 _LOGGER = logging.getLogger(__name__)
+# Failures that are the user's to fix (config, missing driver or device): one line, no traceback.
+_USER_ERRORS = (GatewayError, HardwareError, ImportError)
 DATA_COMPONENTS = "entity_components"
 
 
@@ -71,7 +75,9 @@ class EntityComponent:
                     entry.config.id,
                     entry.platform,
                     result,
-                    exc_info=None if isinstance(result, GatewayError | ImportError) else result,
+                    exc_info=None
+                    if isinstance(result, GatewayError | HardwareError | ImportError)
+                    else result,
                 )
 
     async def async_setup_entry(self, entry: PlatformEntry) -> None:

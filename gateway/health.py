@@ -21,10 +21,9 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from hardware.state_store import StateDir
-
 from .const import STATE_UNAVAILABLE
 from .core import Gateway, callback
+from .state_store import StateDir
 
 __all__ = ["LoopLagMonitor", "async_state_dir", "health_snapshot", "read_rss_mb"]
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .config.model import Config
     from .core import Gateway
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "import_component",
     "import_platform",
     "imported",
+    "platform_config_warnings",
     "platform_module_name",
     "resolve_platform_schema",
 ]
@@ -52,6 +55,27 @@ def import_platform(domain: str, platform: str) -> ModuleType:
         if exc.name is not None and name.startswith(exc.name):
             raise PlatformNotFoundError(_unknown_platform(domain, platform)) from None
         raise
+
+
+def platform_config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """Warnings that only a platform can give about a valid config (blocking; check-config).
+
+    A platform package may define `config_warnings(config, environ) -> list[str]` in a
+    `board_check` module, e.g. gpio pins the board lacks; the config layer knows no boards.
+    """
+    warnings: list[str] = []
+    for platform in sorted({entry.platform for entry in config.entities}):
+        if not platform.isidentifier():
+            continue
+        name = f"{PLATFORM_PACKAGE}.{platform}.board_check"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        warnings.extend(module.config_warnings(config, environ))
+    return warnings
 
 
 def platform_module_name(domain: str, platform: str) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from gateway.exceptions import GatewayError
+from .errors import HardwareError
 
 __all__ = [
     "BLOCKING_FACTORIES",
@@ -74,11 +74,11 @@ BLOCKING_FACTORIES: Final = frozenset({"pigpio"})
 FactoryImporter = Callable[[str], Callable[..., Any]]
 
 
-class PinFactoryError(GatewayError):
+class PinFactoryError(HardwareError):
     """No usable gpiozero pin factory; the message says what to install."""
 
 
-class PinNotOnBoard(GatewayError):
+class PinNotOnBoard(HardwareError):
     """The configured pin is not a GPIO of the board; the message names the pin and board."""
 
 

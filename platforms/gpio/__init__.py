@@ -27,8 +27,8 @@ from gateway.const import EVENT_GATEWAY_FINAL_WRITE
 from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
 from gateway.health import async_state_dir
+from gateway.state_store import StateDir, StateFile
 from hardware.gpio import GpioDriver, PinFactoryError
-from hardware.state_store import StateDir, StateFile
 
 __all__ = [
     "DATA_GPIO",
@@ -68,7 +68,7 @@ async def async_setup(
     """Set up the gpio component.
 
     `state_dir` defaults to `gw.config.core.state_dir`; `driver` (tests) replaces loading a
-    factory. Raises PinFactoryError (a GatewayError) when a needed factory cannot be loaded.
+    factory. Raises PinFactoryError (a HardwareError) when a needed factory cannot be loaded.
     """
     if state_dir is None and gw.config is not None:
         state_dir = gw.config.core.state_dir

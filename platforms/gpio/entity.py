@@ -27,8 +27,8 @@ from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
 from gateway.entity import Entity
+from gateway.state_store import StateFile
 from hardware.gpio import GpioDriver
-from hardware.state_store import StateFile
 
 from . import keep_open
 from .pins import pin_claims

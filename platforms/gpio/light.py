@@ -25,8 +25,8 @@ from gateway.core import Gateway, callback
 from gateway.domains.light import LightEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.event import async_call_later
+from gateway.state_store import StateFile
 from hardware.gpio import GpioDriver
-from hardware.state_store import StateFile
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (

@@ -38,8 +38,8 @@ from gateway.domains.sensor import SensorEntity
 from gateway.entity_component import async_get_component
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.exceptions import GatewayError
+from gateway.state_store import StateFile
 from hardware.gpio import GpioDriver, Pull, clear_callbacks, threadsafe_handoff
-from hardware.state_store import StateFile
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver, state_file

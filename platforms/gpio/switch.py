@@ -19,8 +19,8 @@ from gateway.config.cv import platform_schema
 from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.state_store import StateFile
 from hardware.gpio import GpioDriver
-from hardware.state_store import StateFile
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (

@@ -17,7 +17,7 @@ from gateway.config import load_config
 from gateway.core import Gateway
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import get_data
-from hardware.state_store import read_json
+from gateway.state_store import read_json
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread

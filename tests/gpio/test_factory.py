@@ -12,7 +12,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 import platforms.gpio
 from gateway.config.model import Config, CoreConfig, GpioConfig
 from gateway.core import Gateway
-from gateway.exceptions import GatewayError
+from hardware.errors import HardwareError
 from hardware.gpio import GpioDriver, PinFactoryError, load_pin_factory
 from tests.gpio.conftest import entry, pin, setup_entities, state
 from tests.helpers import in_thread
@@ -56,7 +56,7 @@ def test_missing_library_names_the_package(name: str, hint: str) -> None:
     with pytest.raises(PinFactoryError, match=f"pin factory {name}: cannot import") as info:
         load_pin_factory(name, importer=importer({}))
     assert hint in str(info.value)
-    assert isinstance(info.value, GatewayError)
+    assert isinstance(info.value, HardwareError)  # one line at start-up, no traceback
 
 
 def test_pigpio_gets_host_and_port() -> None:

@@ -10,7 +10,7 @@ import pytest
 from gateway.clock import FakeClock
 from gateway.core import Gateway
 from gateway.health import async_state_dir
-from hardware.state_store import StateDir, StateFile
+from gateway.state_store import StateDir, StateFile
 from tests.helpers import in_thread
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.clock import FakeClock
 from gateway.core import Gateway
-from hardware.state_store import StateFile, read_json, write_json_atomic
+from gateway.state_store import StateFile, read_json, write_json_atomic
 from tests.helpers import in_thread
 
 

@@ -1,5 +1,8 @@
 """`check-config` warnings about gpio pins the board has no GPIO for.
 
+The CLI finds `config_warnings` by the platform's name (`gateway.loader`), so the config layer
+knows nothing of boards.
+
 A pin outside the board's header passes the schema (BCM 0-63 covers every Broadcom SoC), and at
 run time its entity would only be unavailable. `check-config` cannot be sure of the board (a
 config is often checked on another machine), so these are warnings and the exit code stays 0.
@@ -11,11 +14,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gateway.config.model import Config
     from hardware.gpio import Board
 
-    from .model import Config
-
-__all__ = ["board_pin_warnings", "pin_warnings"]
+__all__ = ["config_warnings", "pin_warnings"]
 
 
 def pin_warnings(config: Config, board: Board) -> list[str]:
@@ -33,7 +35,7 @@ def pin_warnings(config: Config, board: Board) -> list[str]:
     return lines
 
 
-def board_pin_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
+def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
     """`pin_warnings` for the board the gateway would most likely run on. Blocking (reads
     /proc to identify a Raspberry Pi); returns nothing without gpio entities."""
     if not any(entry.platform == "gpio" for entry in config.entities):
