@@ -10,7 +10,7 @@ import pytest
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
-from gateway.const import EVENT_RELOAD_STARTED
+from gateway.const import EVENT_RELOAD_STARTED, EVENT_STATE_CHANGED
 from gateway.core import Event, callback
 from gateway.entity_component import async_get_component
 from gateway.exceptions import ConfigError
@@ -151,6 +151,7 @@ async def test_requests_during_a_reload_share_the_one_that_follows(
     gw = await async_setup_gateway(config, clock=clock)
     running: list[int] = []
     later: list[asyncio.Task[ReloadPlan]] = []
+    rewrites: list[asyncio.Task[None]] = []
 
     async def request_twice_after_rewrite() -> None:
         await in_thread(config_path.write_text, BEFORE)
@@ -159,10 +160,17 @@ async def test_requests_during_a_reload_share_the_one_that_follows(
     @callback
     def on_start(_event: Event) -> None:
         running.append(len(running))
-        if len(running) == 1:
-            gw.async_create_task(request_twice_after_rewrite())
 
-    remove = gw.bus.async_listen(EVENT_RELOAD_STARTED, on_start)
+    @callback
+    def on_change(event: Event) -> None:
+        # The first reload has read the file (it is adding relay 3): rewrite it, ask twice.
+        if event.data["entity_id"] == "switch.relay_3" and not rewrites:
+            rewrites.append(gw.async_create_task(request_twice_after_rewrite()))
+
+    removers = [
+        gw.bus.async_listen(EVENT_RELOAD_STARTED, on_start),
+        gw.bus.async_listen(EVENT_STATE_CHANGED, on_change),
+    ]
     try:
         await in_thread(config_path.write_text, AFTER)
         first = await async_reload_from_file(gw)
@@ -175,5 +183,6 @@ async def test_requests_during_a_reload_share_the_one_that_follows(
         assert gw.states.get("switch.relay_2") is not None
         assert gw.states.get("switch.relay_3") is None
     finally:
-        remove()
+        for remove in removers:
+            remove()
         await assert_stops_clean(gw)
