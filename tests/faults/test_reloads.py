@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,3 +143,66 @@ async def test_coalesced_bridge_reload_requests_each_get_a_response(
     await probe.wait_until(lambda: _info_ids(probe, b) == {"switch.keep", "switch.new"})
     reloads = (await in_thread(process.output)).count("Reloaded:")
     figure("12.2 six bridge reload requests back to back", f"{requests} answers, {reloads} reloads")
+
+
+BAD_FILES = {
+    "empty (`: > config.yaml`)": "",
+    "cut short before the entities": "gateway: {node_id: rl}\nmqtt: {host: 127.0.0.1}\n",
+    "cut short inside an entity": "gateway: {node_id: rl}\nswitch:\n  - {platform: virtual, na",
+}
+
+
+async def test_empty_or_half_written_file_is_rejected_on_reload(
+    gateway_processes: ProcessFactory,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    tmp_path: Path,
+) -> None:
+    """Each bad file: rejected with its reason; entities, retained topics and discovery kept."""
+    base = unique("bgbad")
+    b = f"{base}/rl"
+    good = _config(mqtt_broker, base, tmp_path / "state", ["Keep", "Relay"])
+    process = await in_thread(gateway_processes, good)
+    probe = await _started(mqtt_probe_factory, mqtt_broker, process, b)
+    await probe.subscribe(f"{base}-ha/#")
+    discovery = f"{base}-ha/device/rl/config"
+    await probe.wait_for_value(f"{b}/switch/relay/state", "OFF")
+    await probe.wait_until(lambda: discovery in probe.latest, what=discovery)
+    info_before, discovery_before = probe.latest[f"{b}/bridge/info"], probe.latest[discovery]
+    seen_before = len(probe.messages)
+
+    kept = 0
+    for number, text in enumerate(BAD_FILES.values(), start=1):
+        await in_thread(process.config_path.write_text, text)  # not atomic: as `: >` does
+        await in_thread(process.send, signal.SIGHUP)
+        await in_thread(_wait_for_reload_outcome, process, number)
+        if "Reload rejected" in (await in_thread(process.output)).split("SIGHUP received")[-1]:
+            kept += 1
+    # Nothing published since looks like a removal (bridge/info comes after each outcome).
+    await probe.wait_until(lambda: len(probe.values(f"{b}/bridge/info")) > len(BAD_FILES))
+    since = probe.messages[seen_before:]
+    emptied = sorted({m.topic.value for m in since if not m.payload})
+    figure(
+        "12.3 empty / half-written file + SIGHUP",
+        f"rejected {kept} of {len(BAD_FILES)}; {len(emptied)} retained topics emptied",
+    )
+    assert kept == len(BAD_FILES), await in_thread(process.output)
+    assert not emptied
+    await probe.publish(f"{b}/switch/relay/set", "ON")  # and the gateway still obeys
+    await probe.wait_for_value(f"{b}/switch/relay/state", "ON")
+    assert probe.latest[f"{b}/bridge/info"] == info_before
+    assert probe.latest[discovery] == discovery_before
+    output = await in_thread(process.output)
+    assert "ERROR" not in output, output
+    assert output.count("Reload rejected; keeping the running config") == len(BAD_FILES)
+
+
+def _wait_for_reload_outcome(process: GatewayProcess, count: int) -> None:
+    """Block until `count` reloads ended, applied or rejected (each logs one of these)."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while True:
+        output = process.output()
+        if output.count("Reloaded:") + output.count("Reload rejected") >= count:
+            return
+        assert time.monotonic() < deadline, f"no reload outcome logged:\n{output}"
+        time.sleep(0.02)
