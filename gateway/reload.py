@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .bootstrap import async_setup_component, async_setup_entities
 from .config import load_config
 from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
-from .core import Gateway, callback
+from .core import CoreState, Gateway, callback
 from .entity_component import async_get_component
 from .exceptions import ConfigError
 from .loader import async_import_component, resolve_platform_schema
@@ -188,7 +188,8 @@ class ReloadQueue:
     async def _async_run(self) -> None:
         covered: asyncio.Future[ReloadPlan | Exception] | None = None
         try:
-            while self._next is not None:
+            # Once the gateway is stopping, the reloads still asked for are dropped (cancelled).
+            while self._next is not None and self._gw.state is CoreState.RUNNING:
                 covered, self._next = self._next, None
                 outcome = await self._async_reload_once()
                 if not covered.done():
