@@ -186,3 +186,33 @@ async def test_requests_during_a_reload_share_the_one_that_follows(
         for remove in removers:
             remove()
         await assert_stops_clean(gw)
+
+
+async def test_a_reload_asked_for_while_stopping_is_dropped(
+    config_path: Path, clock: FakeClock
+) -> None:
+    """The reload running when the stop begins finishes; the one asked for after it never
+    starts (it would set entities up on a gateway that is going away)."""
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    started: list[Event] = []
+    later: list[asyncio.Task[ReloadPlan]] = []
+
+    @callback
+    def on_start(event: Event) -> None:
+        started.append(event)
+        if len(started) == 1:
+            later.append(gw.async_create_task(async_reload_from_file(gw)))
+            gw.async_request_stop()
+
+    remove = gw.bus.async_listen(EVENT_RELOAD_STARTED, on_start)
+    try:
+        await in_thread(config_path.write_text, AFTER)
+        first = await async_reload_from_file(gw)
+        assert first.added == ("switch.relay_3",)
+        await gw.async_wait_stopped()
+        assert len(started) == 1
+        assert later[0].cancelled()
+    finally:
+        remove()
+        await assert_stops_clean(gw)

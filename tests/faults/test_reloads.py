@@ -170,6 +170,7 @@ async def test_empty_or_half_written_file_is_rejected_on_reload(
     await probe.wait_until(lambda: discovery in probe.latest, what=discovery)
     info_before, discovery_before = probe.latest[f"{b}/bridge/info"], probe.latest[discovery]
     seen_before = len(probe.messages)
+    infos_before = len(probe.values(f"{b}/bridge/info"))
 
     kept = 0
     for number, text in enumerate(BAD_FILES.values(), start=1):
@@ -178,8 +179,17 @@ async def test_empty_or_half_written_file_is_rejected_on_reload(
         await in_thread(_wait_for_reload_outcome, process, number)
         if "Reload rejected" in (await in_thread(process.output)).split("SIGHUP received")[-1]:
             kept += 1
+    # The same through the bridge: the response gives the reason.
+    await in_thread(process.config_path.write_text, "")
+    await probe.publish(f"{b}/bridge/request/reload", json.dumps({"transaction": "empty"}))
+    response_topic = f"{b}/bridge/response/reload"
+    await probe.wait_until(lambda: bool(probe.values(response_topic)), what=response_topic)
+    response = json.loads(probe.values(response_topic)[-1])
+    assert (response["status"], response["transaction"]) == ("error", "empty")
+    assert "<root>: nothing to run" in response["error"]
     # Nothing published since looks like a removal (bridge/info comes after each outcome).
-    await probe.wait_until(lambda: len(probe.values(f"{b}/bridge/info")) > len(BAD_FILES))
+    infos = len(BAD_FILES) + 1
+    await probe.wait_until(lambda: len(probe.values(f"{b}/bridge/info")) >= infos_before + infos)
     since = probe.messages[seen_before:]
     emptied = sorted({m.topic.value for m in since if not m.payload})
     figure(
@@ -194,7 +204,7 @@ async def test_empty_or_half_written_file_is_rejected_on_reload(
     assert probe.latest[discovery] == discovery_before
     output = await in_thread(process.output)
     assert "ERROR" not in output, output
-    assert output.count("Reload rejected; keeping the running config") == len(BAD_FILES)
+    assert output.count("Reload rejected; keeping the running config") == len(BAD_FILES) + 1
 
 
 def _wait_for_reload_outcome(process: GatewayProcess, count: int) -> None:
