@@ -36,6 +36,7 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
 _DATA_QUEUE = "reload_queue"
+_STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,8 @@ async def async_reload_from_file(gw: Gateway) -> ReloadPlan:
     ConfigError (already logged) when that file is invalid: the running config stays.
     """
     outcome = await asyncio.shield(_async_queue(gw).async_request())
+    if isinstance(outcome, ConfigError):
+        raise ConfigError(outcome.errors)  # one instance per caller: coalesced ones share it
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -189,7 +192,7 @@ class ReloadQueue:
         covered: asyncio.Future[ReloadPlan | Exception] | None = None
         try:
             # Once the gateway is stopping, the reloads still asked for are dropped (cancelled).
-            while self._next is not None and self._gw.state is CoreState.RUNNING:
+            while self._next is not None and self._gw.state not in _STOPPING:
                 covered, self._next = self._next, None
                 outcome = await self._async_reload_once()
                 if not covered.done():
