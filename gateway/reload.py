@@ -8,14 +8,15 @@ output keeps its state and its pin). Sections that need a restart (`gateway`, `m
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .bootstrap import async_setup_component, async_setup_entities
 from .config import load_config
 from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
-from .core import Gateway
+from .core import CoreState, Gateway, callback
 from .entity_component import async_get_component
 from .exceptions import ConfigError
 from .loader import async_import_component, resolve_platform_schema
@@ -23,10 +24,19 @@ from .loader import async_import_component, resolve_platform_schema
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
 
-__all__ = ["ReloadPlan", "async_reload", "async_reload_from_file", "plan_reload"]
+__all__ = [
+    "ReloadPlan",
+    "ReloadQueue",
+    "async_reload",
+    "async_reload_from_file",
+    "async_schedule_reload",
+    "plan_reload",
+]
 
 _LOGGER = logging.getLogger(__name__)
 RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
+_DATA_QUEUE = "reload_queue"
+_STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +138,91 @@ def _keep_restart_sections(running: Config, new: Config) -> Config:
 
 
 async def async_reload_from_file(gw: Gateway) -> ReloadPlan:
-    """Re-read the config file and apply it (SIGHUP and `bridge/request/reload`).
+    """Re-read the config file and apply it, after any reload already running.
 
-    Raises ConfigError (already logged) when the new file is invalid: the running config stays.
+    Requests made while a reload runs share the one reload that follows it, which reads the
+    file then: the config applied is the file as it was at the last request. Raises
+    ConfigError (already logged) when that file is invalid: the running config stays.
     """
+    outcome = await asyncio.shield(_async_queue(gw).async_request())
+    if isinstance(outcome, ConfigError):
+        raise ConfigError(outcome.errors)  # one instance per caller: coalesced ones share it
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@callback
+def async_schedule_reload(gw: Gateway) -> None:
+    """Request a reload without waiting for it (SIGHUP); its outcome is logged."""
+    _async_queue(gw).async_request()
+
+
+def _async_queue(gw: Gateway) -> ReloadQueue:
+    queue = gw.data.get(_DATA_QUEUE)
+    if queue is None:
+        queue = gw.data[_DATA_QUEUE] = ReloadQueue(gw)
+    return cast(ReloadQueue, queue)
+
+
+class ReloadQueue:
+    """One reload at a time; the requests made meanwhile are covered by one more.
+
+    Two reloads side by side would each plan from the same running config and finish in any
+    order (the older file could win, entities of both would stay). The outcome a request gets
+    is a ReloadPlan or the exception that stopped the reload, never a raised future: a SIGHUP
+    does not wait for it, and nothing should complain that it was not retrieved.
+    """
+
+    def __init__(self, gw: Gateway) -> None:
+        self._gw = gw
+        self._next: asyncio.Future[ReloadPlan | Exception] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @callback
+    def async_request(self) -> asyncio.Future[ReloadPlan | Exception]:
+        """The outcome of the next reload to start (one starts now if none is running)."""
+        if self._next is None:
+            self._next = self._gw.loop.create_future()
+        if self._task is None:
+            self._task = self._gw.async_create_task(self._async_run(), name="reload")
+        return self._next
+
+    async def _async_run(self) -> None:
+        covered: asyncio.Future[ReloadPlan | Exception] | None = None
+        try:
+            # Once the gateway is stopping, the reloads still asked for are dropped (cancelled).
+            while self._next is not None and self._gw.state not in _STOPPING:
+                covered, self._next = self._next, None
+                outcome = await self._async_reload_once()
+                if not covered.done():
+                    covered.set_result(outcome)
+        finally:
+            self._task = None
+            for future in (covered, self._next):
+                if future is not None and not future.done():
+                    future.cancel()
+            self._next = None
+
+    async def _async_reload_once(self) -> ReloadPlan | Exception:
+        try:
+            return await _async_reload_file(self._gw)
+        except ConfigError as exc:
+            return exc
+        except Exception as exc:
+            _LOGGER.exception("Reload failed")
+            return exc
+
+
+async def _async_reload_file(gw: Gateway) -> ReloadPlan:
+    """Read the config file now and apply it; raises ConfigError (logged) when invalid."""
     if gw.config is None:
         raise RuntimeError("the gateway has no config file to reload")
     gw.bus.async_fire(EVENT_RELOAD_STARTED)
     try:
         new = await gw.async_add_executor_job(load_config, gw.config.path, resolve_platform_schema)
     except ConfigError as exc:
-        _LOGGER.error("Reload rejected; keeping the running config:\n%s", "\n".join(exc.errors))
+        _LOGGER.warning("Reload rejected; keeping the running config:\n%s", "\n".join(exc.errors))
         raise
     else:
         return await async_reload(gw, new)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -11,9 +10,8 @@ from typing import TYPE_CHECKING
 from .blocking import enable_debug
 from .bootstrap import async_setup_gateway
 from .const import EXIT_OK
-from .core import Gateway
-from .exceptions import ConfigError
-from .reload import async_reload_from_file
+from .core import Gateway, callback
+from .reload import async_schedule_reload
 from .systemd import async_setup_systemd
 
 if TYPE_CHECKING:
@@ -72,12 +70,9 @@ def install_signal_handlers(gw: Gateway) -> None:
     gw.loop.add_signal_handler(signal.SIGHUP, _request_reload, gw)
 
 
+@callback
 def _request_reload(gw: Gateway) -> None:
-    """SIGHUP: reload in a tracked task; an invalid file is logged and changes nothing."""
-
-    async def reload() -> None:
-        with contextlib.suppress(ConfigError):
-            await async_reload_from_file(gw)
-
+    """SIGHUP: reload after any reload running (SIGHUPs meanwhile share one); an invalid file
+    is logged and changes nothing."""
     _LOGGER.info("SIGHUP received; reloading the configuration")
-    gw.async_create_task(reload(), name="reload")
+    async_schedule_reload(gw)

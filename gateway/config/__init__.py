@@ -61,12 +61,15 @@ def load_config(
     """Load, resolve tags in, and validate a configuration file.
 
     Raises ConfigError with every problem found (`FILE: cannot read: reason` when the file
-    itself cannot be read). `host` supplies the host name, user and environment that defaults
-    and `!env_var` depend on (the running process's when None).
+    itself cannot be read); a file that gives the gateway nothing to do (empty, or cut short
+    before its first entity) is one of them. `host` supplies the host name, user and
+    environment that defaults and `!env_var` depend on (the running process's when None).
     """
     host = host or HostInfo.current()
     loaded = load_document(path, environ=host.environ)
-    config, issues = check_config(loaded.root, path, resolve_schema, host=host)
+    config, issues = check_config(
+        loaded.root, path, resolve_schema, host=host, require_work=not loaded.issues
+    )
     # A value the loader could not build is None in the tree: what the schema says about it
     # only repeats the loader's message.
     issues = [issue for issue in issues if not _under(issue.path, loaded.invalid_paths)]

@@ -37,13 +37,24 @@ from gateway.const import DOMAINS
 if TYPE_CHECKING:
     from gateway.config.automation import AutomationConfig
 
-__all__ = ["ResolveSchema", "check_config", "validate_config"]
+__all__ = ["NOTHING_TO_RUN", "ResolveSchema", "check_config", "does_something", "validate_config"]
 
 ResolveSchema: TypeAlias = Callable[[str, str], Callable[[Any], EntityConfig]]
 """`(domain, platform) -> PLATFORM_SCHEMA`; raises LookupError(message) for an unknown one."""
 
 _T = TypeVar("_T")
 _EXTRA_KEY = "extra keys not allowed"
+NOTHING_TO_RUN = (
+    "nothing to run: no entity, no automation and no serial port with `bridge: true` "
+    "(is the file empty or half-written?)"
+)
+
+
+def does_something(config: Config) -> bool:
+    """Whether a config gives the gateway any work: an entity, an automation, or a serial port
+    bridged to MQTT. One that does not is an error, so that an empty or truncated file (a
+    reload in the middle of a write) is refused instead of removing every entity."""
+    return bool(config.entities or config.automations or any(p.bridge for p in config.serial))
 
 
 def validate_config(
@@ -61,10 +72,19 @@ def validate_config(
 
 
 def check_config(
-    raw: Any, path: Path, resolve_schema: ResolveSchema, *, host: HostInfo | None = None
+    raw: Any,
+    path: Path,
+    resolve_schema: ResolveSchema,
+    *,
+    host: HostInfo | None = None,
+    require_work: bool = False,
 ) -> tuple[Config | None, list[Issue]]:
-    """Like `validate_config`, but return the problems (the Config is None when there are any)."""
-    checker = _Checker(raw, path, host or HostInfo.current())
+    """Like `validate_config`, but return the problems (the Config is None when there are any).
+
+    With `require_work`, a config that is otherwise valid but `does_something` not is a
+    problem too (a whole file; a fragment checked on its own need not be).
+    """
+    checker = _Checker(raw, path, host or HostInfo.current(), require_work)
     config = checker.run(resolve_schema)
     return (None if checker.issues else config), checker.issues
 
@@ -72,10 +92,11 @@ def check_config(
 class _Checker:
     """One validation run: the tree (for marks) and the problems found so far."""
 
-    def __init__(self, root: Any, path: Path, host: HostInfo) -> None:
-        self.root = {} if root is None else root  # an empty file is a valid, all-default config
+    def __init__(self, root: Any, path: Path, host: HostInfo, require_work: bool) -> None:
+        self.root = {} if root is None else root  # an empty file: refused as doing nothing
         self.path = path
         self.host = host
+        self.require_work = require_work
         self.issues: list[Issue] = []
 
     def run(self, resolve_schema: ResolveSchema) -> Config | None:
@@ -95,7 +116,10 @@ class _Checker:
         serial, serial_ids = self.serial_ports()
         entities = self.entities(resolve_schema, serial_ids, has_mqtt=mqtt is not None)
         automations = self.automations()
-        return Config(self.path, core, mqtt, gpio, serial, entities, automations)
+        config = Config(self.path, core, mqtt, gpio, serial, entities, automations)
+        if self.require_work and not self.issues and not does_something(config):
+            self.report((), NOTHING_TO_RUN)
+        return config
 
     # --- reporting
 

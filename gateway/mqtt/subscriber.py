@@ -147,38 +147,52 @@ class Subscriber:
             while self._pending:
                 ops, self._pending = self._pending, {}
                 await self._async_subscribe(client, [topic for topic, add in ops.items() if add])
-                removed = [topic for topic, add in ops.items() if not add]
+                # A filter added back during the SUBSCRIBE above stays: it is queued again.
+                removed = [t for t, add in ops.items() if not add and t not in self._filter_qos]
                 if removed:
                     await client.unsubscribe(removed)
         except aiomqtt.MqttError as err:
             _LOGGER.debug("Subscription change failed (the connection is going): %s", err)
+        except Exception:
+            _LOGGER.exception("Subscription change failed; the broker may miss some filters")
         finally:
             if self._sync_task is asyncio.current_task():
                 self._sync_task = None
                 self._on_synced()
 
     async def _async_subscribe(self, client: aiomqtt.Client, filters: list[str]) -> None:
-        filters = [topic for topic in filters if topic in self._filter_qos]
+        """Subscribe `filters` in batches (3.1.1) or windows (5).
+
+        Every await lets subscriptions come and go: each batch reads the filters' QoS when it
+        is sent and skips the filters removed meanwhile (their UNSUBSCRIBE is queued after).
+        """
         if not self._v5:
             for start in range(0, len(filters), SUBSCRIBE_BATCH):
-                batch = [(f, self._filter_qos[f]) for f in filters[start : start + SUBSCRIBE_BATCH]]
-                self._check(batch, await client.subscribe(batch))
+                batch = self._still_wanted(filters[start : start + SUBSCRIBE_BATCH])
+                if batch:
+                    self._check(batch, await client.subscribe(batch))
             return
         for start in range(0, len(filters), SUBSCRIBE_WINDOW):
-            window = filters[start : start + SUBSCRIBE_WINDOW]
+            window = self._still_wanted(filters[start : start + SUBSCRIBE_WINDOW])
             results = await asyncio.gather(
-                *(self._async_subscribe_v5(client, topic) for topic in window),
+                *(self._async_subscribe_v5(client, topic, qos) for topic, qos in window),
                 return_exceptions=True,
             )
             for result in results:
                 if isinstance(result, BaseException):
                     raise result
 
-    async def _async_subscribe_v5(self, client: aiomqtt.Client, topic_filter: str) -> None:
+    def _still_wanted(self, filters: list[str]) -> list[tuple[str, int]]:
+        """The filters still subscribed locally, with their QoS as of now."""
+        return [(topic, self._filter_qos[topic]) for topic in filters if topic in self._filter_qos]
+
+    async def _async_subscribe_v5(
+        self, client: aiomqtt.Client, topic_filter: str, qos: int
+    ) -> None:
         properties = Properties(PacketTypes.SUBSCRIBE)  # type: ignore[no-untyped-call]
         properties.SubscriptionIdentifier = subscription_id(topic_filter)
         # Retain-as-published keeps the retain flag, so a live retained command is spotted.
-        options = SubscribeOptions(qos=self._filter_qos[topic_filter], retainAsPublished=True)
+        options = SubscribeOptions(qos=qos, retainAsPublished=True)
         granted = await client.subscribe(topic_filter, options=options, properties=properties)
         self._check([(topic_filter, options)], granted)
 

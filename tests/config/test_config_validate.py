@@ -19,9 +19,11 @@ from gateway.config import (
     load_config,
     validate_config,
 )
+from gateway.config.validate import NOTHING_TO_RUN
 from gateway.exceptions import ConfigError
 
 VALID = Path(__file__).parent / "data" / "valid"
+NOTHING = Path(__file__).parent / "data" / "nothing"
 
 
 def test_full_config(resolve_schema: ResolveSchema, host: HostInfo) -> None:
@@ -92,14 +94,42 @@ def test_env_var_comes_from_the_host(resolve_schema: ResolveSchema) -> None:
     assert mqtt.host == "broker.lan"
 
 
-@pytest.mark.parametrize("name", ["empty.yaml", "comments_only.yaml"])
-def test_empty_file_is_a_valid_default_config(
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("empty.yaml", 1),
+        ("comments_only.yaml", 1),
+        ("sections_only.yaml", 2),
+        ("empty_lists.yaml", 2),
+    ],
+)
+def test_a_file_with_nothing_to_run_is_refused(
+    resolve_schema: ResolveSchema, host: HostInfo, name: str, line: int
+) -> None:
+    """Empty, or cut short before its first entity: refused, so that a reload in the middle
+    of a write cannot remove every entity."""
+    path = NOTHING / name
+    with pytest.raises(ConfigError) as info:
+        load_config(path, resolve_schema, host=host)
+    assert info.value.errors == [f"{path}:{line}:1: <root>: {NOTHING_TO_RUN}"]
+
+
+@pytest.mark.parametrize("name", ["serial_bridge_only.yaml", "automation_only.yaml"])
+def test_a_file_without_entities_that_has_work_is_valid(
     resolve_schema: ResolveSchema, host: HostInfo, name: str
 ) -> None:
     config = load_config(VALID / name, resolve_schema, host=host)
-    assert config.mqtt is None
     assert config.entities == ()
-    assert config.core.node_id == "garage-pi"
+    assert config.automations or config.serial[0].bridge
+
+
+def test_a_fragment_checked_on_its_own_may_have_nothing_to_run(
+    resolve_schema: ResolveSchema, host: HostInfo
+) -> None:
+    config = validate_config(
+        {"mqtt": {"host": "broker.lan"}}, Path("c.yaml"), resolve_schema, host=host
+    )
+    assert config.entities == ()
 
 
 def test_plain_dicts_are_reported_at_the_start_of_the_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,12 @@ import pytest
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
+from gateway.const import EVENT_RELOAD_STARTED, EVENT_STATE_CHANGED
+from gateway.core import Event, callback
 from gateway.entity_component import async_get_component
 from gateway.exceptions import ConfigError
 from gateway.loader import resolve_platform_schema
-from gateway.reload import async_reload_from_file, plan_reload
+from gateway.reload import ReloadPlan, async_reload_from_file, plan_reload
 from tests.conftest import assert_stops_clean
 from tests.helpers import in_thread
 
@@ -136,4 +139,80 @@ async def test_reload_replaces_automations(config_path: Path, clock: FakeClock) 
         await gw.async_block_till_done()
         assert gw.states.get("switch.relay_2").state == "OFF"  # type: ignore[union-attr]
     finally:
+        await assert_stops_clean(gw)
+
+
+async def test_requests_during_a_reload_share_the_one_that_follows(
+    config_path: Path, clock: FakeClock
+) -> None:
+    """One reload at a time; the requests made meanwhile get the outcome of one more reload,
+    which reads the file as it is after the last request."""
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    running: list[int] = []
+    later: list[asyncio.Task[ReloadPlan]] = []
+    rewrites: list[asyncio.Task[None]] = []
+
+    async def request_twice_after_rewrite() -> None:
+        await in_thread(config_path.write_text, BEFORE)
+        later.extend(gw.async_create_task(async_reload_from_file(gw)) for _ in range(2))
+
+    @callback
+    def on_start(_event: Event) -> None:
+        running.append(len(running))
+
+    @callback
+    def on_change(event: Event) -> None:
+        # The first reload has read the file (it is adding relay 3): rewrite it, ask twice.
+        if event.data["entity_id"] == "switch.relay_3" and not rewrites:
+            rewrites.append(gw.async_create_task(request_twice_after_rewrite()))
+
+    removers = [
+        gw.bus.async_listen(EVENT_RELOAD_STARTED, on_start),
+        gw.bus.async_listen(EVENT_STATE_CHANGED, on_change),
+    ]
+    try:
+        await in_thread(config_path.write_text, AFTER)
+        first = await async_reload_from_file(gw)
+        await gw.async_block_till_done()
+        second, third = [await task for task in later]
+        assert first.added == ("switch.relay_3",)
+        assert second is third  # one reload covered both requests
+        assert second.added == ("switch.relay_2",)
+        assert len(running) == 2
+        assert gw.states.get("switch.relay_2") is not None
+        assert gw.states.get("switch.relay_3") is None
+    finally:
+        for remove in removers:
+            remove()
+        await assert_stops_clean(gw)
+
+
+async def test_a_reload_asked_for_while_stopping_is_dropped(
+    config_path: Path, clock: FakeClock
+) -> None:
+    """The reload running when the stop begins finishes; the one asked for after it never
+    starts (it would set entities up on a gateway that is going away)."""
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    started: list[Event] = []
+    later: list[asyncio.Task[ReloadPlan]] = []
+
+    @callback
+    def on_start(event: Event) -> None:
+        started.append(event)
+        if len(started) == 1:
+            later.append(gw.async_create_task(async_reload_from_file(gw)))
+            gw.async_request_stop()
+
+    remove = gw.bus.async_listen(EVENT_RELOAD_STARTED, on_start)
+    try:
+        await in_thread(config_path.write_text, AFTER)
+        first = await async_reload_from_file(gw)
+        assert first.added == ("switch.relay_3",)
+        await gw.async_wait_stopped()
+        assert len(started) == 1
+        assert later[0].cancelled()
+    finally:
+        remove()
         await assert_stops_clean(gw)

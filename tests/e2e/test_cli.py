@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config.validate import NOTHING_TO_RUN
 from gateway.const import __version__
 from tests.helpers import in_thread
 
@@ -90,6 +91,16 @@ async def test_run_with_bad_config_exits_2(broken_config: Path) -> None:
     code, _, err = await _run("run", "-c", str(broken_config))
     assert code == 2
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["check-config", "run"])
+async def test_a_config_with_nothing_to_run_exits_2(tmp_path: Path, command: str) -> None:
+    """Not "valid (0 entities)": an empty file is refused as other errors are."""
+    path = tmp_path / "empty.yaml"
+    await in_thread(path.write_text, "gateway: {node_id: empty}\n")
+    code, out, err = await _run(command, "-c", str(path))
+    assert (code, out) == (2, ""), err
+    assert err.splitlines() == [f"{path}:1:1: <root>: {NOTHING_TO_RUN}"]
 
 
 async def test_missing_config_exits_2(tmp_path: Path) -> None:
