@@ -81,7 +81,7 @@ class GatewayExecutor(concurrent.futures.Executor):
         self._numbers = itertools.count()
         self._queue: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._idle = threading.Semaphore(0)
+        self._idle = 0  # workers waiting on the queue (between two calls)
         self._lock = threading.Lock()
         self._busy = 0
         self._pending = 0
@@ -97,7 +97,8 @@ class GatewayExecutor(concurrent.futures.Executor):
                 raise RuntimeError("cannot schedule new work after shutdown")
             self._pending += 1
             self._queue.put(_WorkItem(future, fn, args, kwargs))
-            if not self._idle.acquire(blocking=False) and len(self._threads) < self.max_workers:
+            waiting = self._pending - self._busy
+            if waiting > self._idle and len(self._threads) < self.max_workers:
                 self._start_worker()
         return future
 
@@ -144,10 +145,11 @@ class GatewayExecutor(concurrent.futures.Executor):
         thread.start()
 
     def _retire(self) -> bool:
-        """Called by a worker that waited `idle_timeout` for work: leave, unless a `submit`
-        has just counted on this worker being idle (then it must stay and take the call)."""
+        """Called by a worker that waited `idle_timeout` for work: leave, unless a call was
+        queued meanwhile (a `submit` may have counted on this worker being idle: it stays)."""
         with self._lock:
-            if not self._idle.acquire(blocking=False):
+            self._idle -= 1
+            if self._pending > self._busy:
                 return False
             self._threads.remove(threading.current_thread())
             return True
@@ -161,6 +163,8 @@ class GatewayExecutor(concurrent.futures.Executor):
 
     def _work(self) -> None:
         while True:
+            with self._lock:
+                self._idle += 1
             try:
                 item = self._queue.get(timeout=self.idle_timeout)
             except queue.Empty:
@@ -168,10 +172,12 @@ class GatewayExecutor(concurrent.futures.Executor):
                     self._run_retire_hook()
                     return
                 continue
+            with self._lock:
+                self._idle -= 1
+                if item is not None:
+                    self._busy += 1
             if item is None:
                 return
-            with self._lock:
-                self._busy += 1
             try:
                 complete = item.run()
             finally:
@@ -179,5 +185,4 @@ class GatewayExecutor(concurrent.futures.Executor):
                     self._busy -= 1
                     self._pending -= 1
             complete()
-            self._idle.release()
             del item, complete

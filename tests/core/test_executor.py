@@ -140,3 +140,26 @@ def test_a_failing_retire_hook_is_logged_and_the_worker_still_leaves(
 def test_release_free_memory_is_made_where_the_c_library_has_it() -> None:
     # glibc here and on Raspberry Pi OS; musl (Alpine) and macOS have no malloc_trim.
     assert release_free_memory() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_calls_queued_behind_a_busy_pool_leave_no_phantom_idle_worker(
+    pool_factory: list[GatewayExecutor],
+) -> None:
+    """Calls that queue while every worker is busy are run by that worker; none of them may
+    count as an idle worker later (else the next call, after the worker retired, waits for a
+    worker that does not exist)."""
+    pool = GatewayExecutor(1, "phantom-test", idle_timeout=0.01)
+    pool_factory.append(pool)
+    gate = threading.Event()
+
+    def blocked() -> threading.Thread:
+        gate.wait(5)
+        return threading.current_thread()
+
+    first = pool.submit(blocked)
+    queued = [pool.submit(int, i) for i in range(3)]
+    gate.set()
+    assert [future.result(5) for future in queued] == [0, 1, 2]
+    first.result(5).join(5)  # the only worker has retired
+    assert pool.stats().workers == 0
+    assert pool.submit(int, 7).result(5) == 7
