@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,13 @@ import paho.mqtt.client as mqtt
 
 from ..core import Event, Gateway, Job, callback
 from ..util.backoff import Backoff
-from .client_options import CONNECT_TIMEOUT, build_client, dispatch_queue_type
+from .client_options import (
+    CONNECT_TIMEOUT,
+    build_client,
+    call_when_drained,
+    dispatch_queue_type,
+    outgoing_backlog,
+)
 from .models import MqttStats, PublishMessage, ReceiveMessage
 from .outbox import Outbox
 from .subscriber import SUBSCRIBE_WINDOW, Subscriber
@@ -40,6 +47,9 @@ _LOGGER = logging.getLogger(__name__)
 GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final write has 1 s)
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
+# Messages paho may hold (unwritten or unacknowledged) before publishes wait in the outbox.
+# Above paho's 20 in-flight QoS 1 messages, so that a refill always leaves one to come.
+BACKLOG_LIMIT = 100
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -60,6 +70,7 @@ class MqttConnection:
         self._subscriber = Subscriber(config.protocol == "5", self._async_subscriptions_synced)
         self._held: deque[PublishMessage] = deque()
         self._outbox = Outbox(config.outbox_size)
+        self._refill_scheduled = False
         self._queue_type = dispatch_queue_type(self._async_dispatch)
         self._client: aiomqtt.Client | None = None
         self._paho: mqtt.Client | None = None
@@ -147,13 +158,37 @@ class MqttConnection:
             self._async_send(topic, payload, qos, retain)
 
     def _async_send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        """Hand to paho, unless the socket is backed up: then wait in the outbox (coalesced)."""
         paho = self._paho
-        if paho is not None:
+        if paho is not None and not self._outbox and outgoing_backlog(paho) < BACKLOG_LIMIT:
             info = paho.publish(topic, payload, qos, retain)
             if info.rc == mqtt.MQTT_ERR_SUCCESS:
                 self._published += 1
                 return
         self._outbox.put(PublishMessage(topic, payload, qos, retain))
+
+    @callback
+    def _async_socket_drained(self) -> None:
+        """paho wrote everything it had: refill it from the outbox (once per loop turn)."""
+        if self._paho is not None and self._outbox and not self._refill_scheduled:
+            self._refill_scheduled = True
+            self.gw.loop.call_soon(self._async_refill)
+
+    @callback
+    def _async_refill(self, limit: int = BACKLOG_LIMIT) -> None:
+        """Move waiting messages to paho until its backlog reaches `limit`, in order."""
+        self._refill_scheduled = False
+        paho = self._paho
+        if paho is None:
+            return
+        while self._outbox and (room := limit - outgoing_backlog(paho)) > 0:
+            messages = self._outbox.take(room)
+            for index, message in enumerate(messages):
+                info = paho.publish(message.topic, message.payload, message.qos, message.retain)
+                if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                    self._outbox.restore(messages[index:])
+                    return
+                self._published += 1
 
     @callback
     def _async_subscriptions_synced(self) -> None:
@@ -249,6 +284,7 @@ class MqttConnection:
         client = build_client(
             self.config, self.status_topic, self._queue_type, self.connect_timeout
         )
+        call_when_drained(client, self._async_socket_drained)
         async with client:
             try:
                 await self._async_connected(client)
@@ -305,6 +341,7 @@ class MqttConnection:
         held, self._held = self._held, deque()
         for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
             self._async_send(message.topic, message.payload, message.qos, message.retain)
+        self._async_refill(limit=sys.maxsize)  # all of it, before `offline`
         self._paho = None
         try:
             await client.publish(
