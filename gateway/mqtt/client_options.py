@@ -146,4 +146,4 @@ def call_when_drained(client: aiomqtt.Client, drained: Callable[[], None]) -> No
             unregister(paho_client, userdata, sock)  # type: ignore[arg-type]
         drained()
 
-    paho.on_socket_unregister_write = on_unregister_write  # type: ignore[assignment]
+    paho.on_socket_unregister_write = on_unregister_write
