@@ -71,6 +71,7 @@ class MqttConnection:
         self._held: deque[PublishMessage] = deque()
         self._outbox = Outbox(config.outbox_size)
         self._refill_scheduled = False
+        self._writable_waiters: list[Callable[[], None]] = []
         self._queue_type = dispatch_queue_type(self._async_dispatch)
         self._client: aiomqtt.Client | None = None
         self._paho: mqtt.Client | None = None
@@ -92,6 +93,12 @@ class MqttConnection:
     def connected(self) -> bool:
         """True from the CONNACK until the connection is lost."""
         return self._paho is not None
+
+    @property
+    def backed_up(self) -> bool:
+        """Connected, but paho holds `BACKLOG_LIMIT` messages or the outbox is not empty."""
+        paho = self._paho
+        return paho is not None and (bool(self._outbox) or outgoing_backlog(paho) >= BACKLOG_LIMIT)
 
     @property
     def ready(self) -> bool:
@@ -168,16 +175,39 @@ class MqttConnection:
         self._outbox.put(PublishMessage(topic, payload, qos, retain))
 
     @callback
-    def _async_socket_drained(self) -> None:
-        """paho wrote everything it had: refill it from the outbox (once per loop turn)."""
-        if self._paho is not None and self._outbox and not self._refill_scheduled:
-            self._refill_scheduled = True
-            self.gw.loop.call_soon(self._async_refill)
+    def async_when_writable(self, target: Callable[[], None]) -> None:
+        """Call `target()` once, when the connection is no longer `backed_up` (or at stop)."""
+        self._writable_waiters.append(target)
 
     @callback
-    def _async_refill(self, limit: int = BACKLOG_LIMIT) -> None:
-        """Move waiting messages to paho until its backlog reaches `limit`, in order."""
+    def _async_socket_drained(self) -> None:
+        """paho wrote everything it had: catch up, once per loop turn."""
+        if self._paho is None or self._refill_scheduled:
+            return
+        if self._outbox or self._writable_waiters:
+            self._refill_scheduled = True
+            self.gw.loop.call_soon(self._async_catch_up)
+
+    @callback
+    def _async_catch_up(self) -> None:
+        """Refill paho from the outbox; once it has room to spare, wake the waiters."""
         self._refill_scheduled = False
+        self._async_refill(BACKLOG_LIMIT)
+        if self._paho is not None and not self.backed_up:
+            self._async_wake_writable_waiters()
+
+    @callback
+    def _async_wake_writable_waiters(self) -> None:
+        waiters, self._writable_waiters = self._writable_waiters, []
+        for waiter in waiters:
+            try:
+                waiter()
+            except Exception:
+                _LOGGER.exception("Error in MQTT writable waiter %s", waiter)
+
+    @callback
+    def _async_refill(self, limit: int) -> None:
+        """Move waiting messages to paho until its backlog reaches `limit`, in order."""
         paho = self._paho
         if paho is None:
             return
@@ -341,7 +371,8 @@ class MqttConnection:
         held, self._held = self._held, deque()
         for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
             self._async_send(message.topic, message.payload, message.qos, message.retain)
-        self._async_refill(limit=sys.maxsize)  # all of it, before `offline`
+        self._async_wake_writable_waiters()  # deferred states, then everything, before `offline`
+        self._async_refill(sys.maxsize)
         self._paho = None
         try:
             await client.publish(
