@@ -2,9 +2,10 @@
 
 The gateway never waits for the broker. While connected, publishes go straight to paho's
 non-blocking `publish` (aiomqtt drives paho's socket from the loop with add_reader/add_writer);
-while disconnected they wait in the `Outbox`. Incoming messages are matched against a
-`SubscriptionIndex` and delivered with `gw.async_run_job`, each callback's `Job` built once at
-subscribe time.
+while disconnected, or while paho already holds `BACKLOG_LIMIT` messages the socket has not
+taken, they wait in the `Outbox` (coalesced per retained topic), refilled as the socket drains.
+Incoming messages are matched against a `SubscriptionIndex` and delivered with
+`gw.async_run_job`, each callback's `Job` built once at subscribe time.
 
 The task is not a gateway background task: those are cancelled right after `gateway_stop`, and
 the connection must live through the final write (flush, `offline`, clean disconnect). It is

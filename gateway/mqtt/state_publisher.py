@@ -53,7 +53,8 @@ class StatePublisher:
         self._retain = retain
         self._topics: dict[str, EntityTopics] = {}
         self._removers: list[Callable[[], None]] = []
-        self._deferred: dict[str, None] = {}  # entity ids changed while backed up, in order
+        # Entities changed while backed up, in order, with the state last published for each.
+        self._deferred: dict[str, State | None] = {}
         self._waiting = False
 
     @callback
@@ -99,28 +100,28 @@ class StatePublisher:
         elif not self._conn.connected:
             return
         elif new.entity_id in self._deferred or self._conn.backed_up:
-            self._async_defer(new.entity_id)
+            self._deferred.setdefault(new.entity_id, event.data["old_state"])
+            self._async_wait_for_room()
         else:
             self._async_publish(new, event.data["old_state"])
 
     @callback
-    def _async_defer(self, entity_id: str) -> None:
-        self._deferred[entity_id] = None
+    def _async_wait_for_room(self) -> None:
         if not self._waiting:
             self._waiting = True
             self._conn.async_when_writable(self._async_publish_deferred)
 
     @callback
     def _async_publish_deferred(self) -> None:
-        """Publish the current state of each entity that changed while backed up."""
+        """Publish what changed, for each entity that changed while backed up."""
         self._waiting = False
         if not self._conn.connected:
             return  # the reconnect republishes everything
         deferred, self._deferred = self._deferred, {}
-        for entity_id in deferred:
+        for entity_id, published in deferred.items():
             state = self._gw.states.get(entity_id)
             if state is not None:
-                self._async_publish(state, None)
+                self._async_publish(state, published)
 
     @callback
     def _async_publish(self, new: State, old: State | None) -> None:
