@@ -381,7 +381,17 @@ class MqttConnection:
             )
         except aiomqtt.MqttError as err:
             _LOGGER.warning("Could not publish offline before disconnecting: %s", err)
+            await self._async_say_offline_at_qos0(client)
         client.timeout = DISCONNECT_TIMEOUT
+
+    async def _async_say_offline_at_qos0(self, client: aiomqtt.Client) -> None:
+        """`offline` again, at QoS 0: it skips paho's in-flight window (full when PUBACKs are
+        stuck behind an incoming flood) and is written before the DISCONNECT, which would
+        otherwise leave `online` retained with no will sent."""
+        with contextlib.suppress(aiomqtt.MqttError):
+            await client.publish(
+                self.status_topic, b"offline", qos=0, retain=True, timeout=DISCONNECT_TIMEOUT
+            )
 
     @callback
     def _async_disconnected(self) -> None:
