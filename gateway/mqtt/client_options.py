@@ -24,7 +24,13 @@ from .socket_guard import guard_socket_registration
 if TYPE_CHECKING:
     from ..config.model import MqttConfig
 
-__all__ = ["CONNECT_TIMEOUT", "build_client", "dispatch_queue_type"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "build_client",
+    "call_when_drained",
+    "dispatch_queue_type",
+    "outgoing_backlog",
+]
 
 CONNECT_TIMEOUT = 10.0
 _CLIENT_LOGGER = logging.getLogger("gateway.mqtt.client")
@@ -114,3 +120,30 @@ def build_client(
     )
     guard_socket_registration(client)
     return client
+
+
+def outgoing_backlog(paho: mqtt.Client) -> int:
+    """What paho still holds: packets not yet written plus QoS > 0 messages not yet acknowledged.
+
+    paho keeps both without bound (`_out_packet`, `_out_messages`; queued QoS 1 messages beyond
+    `max_inflight_messages` wait in the latter, which paho scans on every PUBACK), so the
+    gateway measures them to hold back what the socket cannot take.
+    """
+    return len(paho._out_packet) + len(paho._out_messages)
+
+
+def call_when_drained(client: aiomqtt.Client, drained: Callable[[], None]) -> None:
+    """Call `drained()` (in the loop) each time paho has written all it had queued.
+
+    paho reports it by unregistering its socket for writing; aiomqtt's own handler (which
+    removes the loop's writer) still runs first.
+    """
+    paho = client._client
+    unregister = paho.on_socket_unregister_write
+
+    def on_unregister_write(paho_client: mqtt.Client, userdata: object, sock: object) -> None:
+        if unregister is not None:
+            unregister(paho_client, userdata, sock)  # type: ignore[arg-type]
+        drained()
+
+    paho.on_socket_unregister_write = on_unregister_write

@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
-from ..const import EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
+from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
 from .connection import MqttConnection
 from .models import ReceiveMessage
@@ -39,6 +39,7 @@ class CommandRouter:
         self._unsubscribers: dict[str, list[Callable[[], None]]] = {}
         self._queues: dict[str, deque[Command]] = {}
         self._stopping = False
+        self._ignored_while_stopping = 0
         self._malformed_logged_at: dict[str, float] = {}
         self._retained_logged: set[str] = set()
         self._remove_listener: Callable[[], None] | None = None
@@ -51,6 +52,7 @@ class CommandRouter:
             EVENT_STATE_CHANGED, self._async_state_changed
         )
         self._gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_gateway_stop)
+        self._gw.bus.async_listen_once(EVENT_GATEWAY_CLOSE, self._async_log_ignored)
 
     @callback
     def _async_on_gateway_stop(self, _event: Event) -> None:
@@ -58,6 +60,15 @@ class CommandRouter:
         self._stopping = True
         for queue in self._queues.values():
             queue.clear()
+
+    @callback
+    def _async_log_ignored(self, _event: Event | None = None) -> None:
+        """One line for every command refused since the stop began (the connection is gone)."""
+        if self._ignored_while_stopping:
+            _LOGGER.info(
+                "Ignored %d commands that arrived while stopping", self._ignored_while_stopping
+            )
+            self._ignored_while_stopping = 0
 
     @callback
     def async_stop(self) -> None:
@@ -102,7 +113,7 @@ class CommandRouter:
     @callback
     def _async_on_set(self, entity_id: str, domain: str, msg: ReceiveMessage) -> None:
         if self._stopping:
-            _LOGGER.info("Ignoring a command for %s: the gateway is stopping", entity_id)
+            self._ignored_while_stopping += 1  # logged once, at close: a flood must not flood
             return
         if self._refuse_retained(msg):
             return

@@ -2,9 +2,10 @@
 
 The gateway never waits for the broker. While connected, publishes go straight to paho's
 non-blocking `publish` (aiomqtt drives paho's socket from the loop with add_reader/add_writer);
-while disconnected they wait in the `Outbox`. Incoming messages are matched against a
-`SubscriptionIndex` and delivered with `gw.async_run_job`, each callback's `Job` built once at
-subscribe time.
+while disconnected, or while paho already holds `BACKLOG_LIMIT` messages the socket has not
+taken, they wait in the `Outbox` (coalesced per retained topic), refilled as the socket drains.
+Incoming messages are matched against a `SubscriptionIndex` and delivered with
+`gw.async_run_job`, each callback's `Job` built once at subscribe time.
 
 The task is not a gateway background task: those are cancelled right after `gateway_stop`, and
 the connection must live through the final write (flush, `offline`, clean disconnect). It is
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,13 @@ import paho.mqtt.client as mqtt
 
 from ..core import Event, Gateway, Job, callback
 from ..util.backoff import Backoff
-from .client_options import CONNECT_TIMEOUT, build_client, dispatch_queue_type
+from .client_options import (
+    CONNECT_TIMEOUT,
+    build_client,
+    call_when_drained,
+    dispatch_queue_type,
+    outgoing_backlog,
+)
 from .models import MqttStats, PublishMessage, ReceiveMessage
 from .outbox import Outbox
 from .subscriber import SUBSCRIBE_WINDOW, Subscriber
@@ -40,6 +48,9 @@ _LOGGER = logging.getLogger(__name__)
 GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final write has 1 s)
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
+# Messages paho may hold (unwritten or unacknowledged) before publishes wait in the outbox.
+# Above paho's 20 in-flight QoS 1 messages, so that a refill always leaves one to come.
+BACKLOG_LIMIT = 100
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -60,6 +71,8 @@ class MqttConnection:
         self._subscriber = Subscriber(config.protocol == "5", self._async_subscriptions_synced)
         self._held: deque[PublishMessage] = deque()
         self._outbox = Outbox(config.outbox_size)
+        self._refill_scheduled = False
+        self._writable_waiters: list[Callable[[], None]] = []
         self._queue_type = dispatch_queue_type(self._async_dispatch)
         self._client: aiomqtt.Client | None = None
         self._paho: mqtt.Client | None = None
@@ -81,6 +94,12 @@ class MqttConnection:
     def connected(self) -> bool:
         """True from the CONNACK until the connection is lost."""
         return self._paho is not None
+
+    @property
+    def backed_up(self) -> bool:
+        """Connected, but paho holds `BACKLOG_LIMIT` messages or the outbox is not empty."""
+        paho = self._paho
+        return paho is not None and (bool(self._outbox) or outgoing_backlog(paho) >= BACKLOG_LIMIT)
 
     @property
     def ready(self) -> bool:
@@ -147,13 +166,60 @@ class MqttConnection:
             self._async_send(topic, payload, qos, retain)
 
     def _async_send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        """Hand to paho, unless the socket is backed up: then wait in the outbox (coalesced)."""
         paho = self._paho
-        if paho is not None:
+        if paho is not None and not self._outbox and outgoing_backlog(paho) < BACKLOG_LIMIT:
             info = paho.publish(topic, payload, qos, retain)
             if info.rc == mqtt.MQTT_ERR_SUCCESS:
                 self._published += 1
                 return
         self._outbox.put(PublishMessage(topic, payload, qos, retain))
+
+    @callback
+    def async_when_writable(self, target: Callable[[], None]) -> None:
+        """Call `target()` once, when the connection is no longer `backed_up` (or at stop)."""
+        self._writable_waiters.append(target)
+
+    @callback
+    def _async_socket_drained(self) -> None:
+        """paho wrote everything it had: catch up, once per loop turn."""
+        if self._paho is None or self._refill_scheduled:
+            return
+        if self._outbox or self._writable_waiters:
+            self._refill_scheduled = True
+            self.gw.loop.call_soon(self._async_catch_up)
+
+    @callback
+    def _async_catch_up(self) -> None:
+        """Refill paho from the outbox; once it has room to spare, wake the waiters."""
+        self._refill_scheduled = False
+        self._async_refill(BACKLOG_LIMIT)
+        if self._paho is not None and not self.backed_up:
+            self._async_wake_writable_waiters()
+
+    @callback
+    def _async_wake_writable_waiters(self) -> None:
+        waiters, self._writable_waiters = self._writable_waiters, []
+        for waiter in waiters:
+            try:
+                waiter()
+            except Exception:
+                _LOGGER.exception("Error in MQTT writable waiter %s", waiter)
+
+    @callback
+    def _async_refill(self, limit: int) -> None:
+        """Move waiting messages to paho until its backlog reaches `limit`, in order."""
+        paho = self._paho
+        if paho is None:
+            return
+        while self._outbox and (room := limit - outgoing_backlog(paho)) > 0:
+            messages = self._outbox.take(room)
+            for index, message in enumerate(messages):
+                info = paho.publish(message.topic, message.payload, message.qos, message.retain)
+                if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                    self._outbox.restore(messages[index:])
+                    return
+                self._published += 1
 
     @callback
     def _async_subscriptions_synced(self) -> None:
@@ -249,6 +315,7 @@ class MqttConnection:
         client = build_client(
             self.config, self.status_topic, self._queue_type, self.connect_timeout
         )
+        call_when_drained(client, self._async_socket_drained)
         async with client:
             try:
                 await self._async_connected(client)
@@ -305,6 +372,8 @@ class MqttConnection:
         held, self._held = self._held, deque()
         for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
             self._async_send(message.topic, message.payload, message.qos, message.retain)
+        self._async_wake_writable_waiters()  # deferred states, then everything, before `offline`
+        self._async_refill(sys.maxsize)
         self._paho = None
         try:
             await client.publish(
@@ -312,7 +381,17 @@ class MqttConnection:
             )
         except aiomqtt.MqttError as err:
             _LOGGER.warning("Could not publish offline before disconnecting: %s", err)
+            await self._async_say_offline_at_qos0(client)
         client.timeout = DISCONNECT_TIMEOUT
+
+    async def _async_say_offline_at_qos0(self, client: aiomqtt.Client) -> None:
+        """`offline` again, at QoS 0: it skips paho's in-flight window (full when PUBACKs are
+        stuck behind an incoming flood) and is written before the DISCONNECT, which would
+        otherwise leave `online` retained with no will sent."""
+        with contextlib.suppress(aiomqtt.MqttError):
+            await client.publish(
+                self.status_topic, b"offline", qos=0, retain=True, timeout=DISCONNECT_TIMEOUT
+            )
 
     @callback
     def _async_disconnected(self) -> None:

@@ -1,9 +1,14 @@
 """Mirroring the state machine onto `<e>/state`, `<e>/attributes` and `<e>/availability`.
 
 While disconnected nothing is queued for entities: the state machine already holds the latest
-state, and every (re)connect republishes all of it. A removed entity's retained topics are
-cleared (an empty retained payload), through the outbox if need be, so that a clear made while
-disconnected still reaches the broker before anything newer.
+state, and every (re)connect republishes all of it. While connected but backed up (the socket
+takes less than the entities change), the same holds: changed entities are only noted, and
+their current state is published once the connection has room again. Per topic, the order of
+changes is kept and the last one always goes out; memory is bounded by the number of entities.
+
+A removed entity's retained topics are cleared (an empty retained payload), through the outbox
+if need be, so that a clear made while disconnected still reaches the broker before anything
+newer.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ class StatePublisher:
         self._retain = retain
         self._topics: dict[str, EntityTopics] = {}
         self._removers: list[Callable[[], None]] = []
+        # Entities changed while backed up, in order, with the state last published for each.
+        self._deferred: dict[str, State | None] = {}
+        self._waiting = False
 
     @callback
     def async_start(self) -> None:
@@ -72,6 +80,7 @@ class StatePublisher:
 
     @callback
     def async_republish_all(self) -> None:
+        self._deferred.clear()
         for state in self._gw.states.async_all():
             self._async_publish(state, None)
 
@@ -86,9 +95,33 @@ class StatePublisher:
     def _async_state_changed(self, event: Event) -> None:
         new: State | None = event.data["new_state"]
         if new is None:
+            self._deferred.pop(event.data["entity_id"], None)
             self._async_clear(event.data["entity_id"])
-        elif self._conn.connected:
+        elif not self._conn.connected:
+            return
+        elif new.entity_id in self._deferred or self._conn.backed_up:
+            self._deferred.setdefault(new.entity_id, event.data["old_state"])
+            self._async_wait_for_room()
+        else:
             self._async_publish(new, event.data["old_state"])
+
+    @callback
+    def _async_wait_for_room(self) -> None:
+        if not self._waiting:
+            self._waiting = True
+            self._conn.async_when_writable(self._async_publish_deferred)
+
+    @callback
+    def _async_publish_deferred(self) -> None:
+        """Publish what changed, for each entity that changed while backed up."""
+        self._waiting = False
+        if not self._conn.connected:
+            return  # the reconnect republishes everything
+        deferred, self._deferred = self._deferred, {}
+        for entity_id, published in deferred.items():
+            state = self._gw.states.get(entity_id)
+            if state is not None:
+                self._async_publish(state, published)
 
     @callback
     def _async_publish(self, new: State, old: State | None) -> None:

@@ -34,6 +34,31 @@ def test_outbox_coalesces_retained_per_topic_in_order_of_last_change() -> None:
     assert len(outbox) == 0
 
 
+def test_outbox_take_and_restore_keep_order_and_newer_values() -> None:
+    outbox = Outbox(maxlen=3)
+    for message in (_msg("a", "1", True), _msg("b", "1", True), _msg("e", "1", False)):
+        outbox.put(message)
+    taken = outbox.take(2)
+    assert [(m.topic, m.payload) for m in taken] == [("a", b"1"), ("b", b"1")]
+    outbox.put(_msg("b", "2", True))  # newer than the taken b=1
+    outbox.put(_msg("e", "2", False))
+    outbox.restore(taken)  # could not be sent: back in front, but b=1 is stale now
+    assert [(m.topic, m.payload) for m in outbox.drain()] == [
+        ("a", b"1"),
+        ("b", b"2"),
+        ("e", b"1"),
+        ("e", b"2"),
+    ]
+    outbox.put(_msg("e", "3", False))
+    outbox.put(_msg("e", "4", False))
+    events = outbox.take(1)
+    outbox.put(_msg("e", "5", False))
+    outbox.put(_msg("e", "6", False))
+    outbox.restore(events)  # over maxlen: the oldest go, counted
+    assert [m.payload for m in outbox.drain()] == [b"4", b"5", b"6"]
+    assert outbox.dropped == 1
+
+
 def test_outbox_fifo_drops_oldest_and_counts() -> None:
     outbox = Outbox(maxlen=3)
     for number in range(5):

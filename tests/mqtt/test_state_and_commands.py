@@ -322,7 +322,12 @@ async def test_commands_are_refused_once_the_gateway_is_stopping(
     await wait_in_sync(data.connection)
     real_gw.bus.async_fire(EVENT_GATEWAY_STOP)
     topic = f"{data.node_base}/switch/relay/set"
-    data.commands._async_on_set("switch.relay", "switch", ReceiveMessage(topic, b"ON", 1, False))
+    for _ in range(3):
+        message = ReceiveMessage(topic, b"ON", 1, False)
+        data.commands._async_on_set("switch.relay", "switch", message)
     await real_gw.async_block_till_done()
     assert real_gw.states.get("switch.relay").state == "OFF"  # type: ignore[union-attr]
-    assert "Ignoring a command for switch.relay: the gateway is stopping" in caplog.text
+    assert "stopping" not in caplog.text  # not one line per command: a flood would flood the log
+    data.commands._async_log_ignored()  # at gateway_close
+    lines = [r.getMessage() for r in caplog.records if "while stopping" in r.getMessage()]
+    assert lines == ["Ignored 3 commands that arrived while stopping"]
