@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from .demo_board import DemoBoard
-from .input_pins import DrivablePin, press, pulse
+from .input_pins import DrivablePin, mock_pin, press, pulse
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
 
@@ -19,6 +19,7 @@ __all__ = [
     "DrivablePin",
     "Periodic",
     "SimulatedSerialDevice",
+    "mock_pin",
     "press",
     "pulse",
 ]

@@ -18,9 +18,9 @@ import asyncio
 import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gateway.config.model import GpioConfig
 from gateway.const import EVENT_GATEWAY_FINAL_WRITE
@@ -28,7 +28,7 @@ from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
 from gateway.health import async_state_dir
 from gateway.state_store import StateDir, StateFile
-from hardware.gpio import GpioDriver, PinFactoryError
+from hardware.gpio import GpioDriver, GpioLine, PinFactoryError
 
 __all__ = [
     "DATA_GPIO",
@@ -54,7 +54,7 @@ class GpioRuntime:
     state_dir: Path | None
     driver: GpioDriver | None = None
     state_dir_status: StateDir | None = None
-    keep_open: set[int] = field(default_factory=set)
+    keep_open: list[GpioLine] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -139,10 +139,16 @@ async def _async_close(gw: Gateway, _event: Event) -> None:
     runtime = gw.data.get(DATA_GPIO)
     if not isinstance(runtime, GpioRuntime) or runtime.driver is None:
         return
-    keep = frozenset(runtime.keep_open)
-    await gw.async_add_executor_job(runtime.driver.close, keep)
+    await gw.async_add_executor_job(runtime.driver.close, tuple(runtime.keep_open))
 
 
-def keep_open(gw: Gateway, device: Any) -> None:
-    """Leave `device` open at stop (an output with `on_stop: on` or `keep`)."""
-    get_runtime(gw).keep_open.add(id(device))
+def keep_open(gw: Gateway, line: GpioLine) -> Callable[[], None]:
+    """Leave `line` open at stop (an output with `on_stop: on` or `keep`); the returned
+    function forgets it again (the entity was removed and closed its line)."""
+    kept = get_runtime(gw).keep_open
+    kept.append(line)
+
+    def forget() -> None:
+        kept[:] = [other for other in kept if other is not line]
+
+    return forget

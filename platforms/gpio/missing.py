@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
@@ -26,6 +26,7 @@ from hardware.gpio import PinNotOnBoard
 __all__ = ["MissingPin", "async_make_device"]
 
 _LOGGER = logging.getLogger(__name__)
+_Made = TypeVar("_Made")
 
 
 class MissingPin(Entity):
@@ -88,9 +89,9 @@ async def async_make_device(
     gw: Gateway,
     domain: str,
     config: EntityConfig,
-    make: Callable[[], Any],
+    make: Callable[[], _Made],
     async_add_entities: AsyncAddEntitiesCallback,
-) -> Any | None:
+) -> _Made | None:
     """Run `make` (blocking: it creates the device) in the executor and return its result;
     when the board lacks the pin, add an unavailable stand-in instead and return None."""
     try:

@@ -20,7 +20,7 @@ from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.state_store import StateFile
-from hardware.gpio import GpioDriver
+from hardware.gpio import DigitalOutput, GpioDriver
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
@@ -42,31 +42,27 @@ class GpioSwitchConfig(GpioOutputConfig):
 PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, OUTPUT_FIELDS)
 
 
-class GpioSwitch(GpioOutputEntity, SwitchEntity):
+class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
     """A digital output; the state is read back from the device after each write."""
 
     def __init__(
         self,
         config: GpioSwitchConfig,
-        driver: GpioDriver,
-        device: Any,
+        line: DigitalOutput,
         store: StateFile | None,
         is_on: bool,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._device = line
         self._state_file = store
         self._on_stop = config.on_stop
         self._attr_is_on = is_on
         self._attr_extra_state_attributes = {"pin": str(config.pin)}
 
     def _write(self, turn_on: bool) -> bool:
-        if turn_on:
-            self._device.on()
-        else:
-            self._device.off()
-        return bool(self._device.is_active)
+        """Drive the line and read back the level it took."""
+        self._device.write(turn_on)
+        return self._device.read()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         self._attr_is_on = await self.async_driver_call(self._write, True)
@@ -94,11 +90,13 @@ async def async_setup_platform(
     created = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
     if created is None:
         return
-    device, is_on = created
-    await async_add_entities([GpioSwitch(config, driver, device, store, is_on)])
+    line, is_on = created
+    await async_add_entities([GpioSwitch(config, line, store, is_on)])
 
 
-def _create(driver: GpioDriver, pin: int | str, active_high: bool, on: bool) -> tuple[Any, bool]:
+def _create(
+    driver: GpioDriver, pin: int | str, active_high: bool, on: bool
+) -> tuple[DigitalOutput, bool]:
     """Blocking: the output, already at its initial level, and that level read back."""
-    device = driver.output(pin, active_high=active_high, initial=on)
-    return device, bool(device.is_active)
+    line = driver.output(pin, active_high=active_high, initial=on)
+    return line, line.read()
