@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from .board import MOCK_REVISION, Board, PinNotOnBoard, PinSpec, expected_board
-from .driver import GpioDriver, PinFactory, Pull
+from .board import MOCK_REVISION, Board, PinNotOnBoard, expected_board
+from .driver import GpioDriver, PinFactory
 from .factories import (
     BLOCKING_FACTORIES,
     FACTORY_CLASSES,
@@ -21,7 +21,16 @@ from .factories import (
     load_pin_factory,
 )
 from .handoff import threadsafe_handoff
-from .lines import DigitalInput, DigitalOutput, EdgeCallback, GpioLine, PwmOutput
+from .lines import (
+    DigitalInput,
+    DigitalOutput,
+    EdgeCallback,
+    GpioLine,
+    LineSource,
+    PinSpec,
+    Pull,
+    PwmOutput,
+)
 
 __all__ = [
     "BLOCKING_FACTORIES",
@@ -34,6 +43,7 @@ __all__ = [
     "EdgeCallback",
     "GpioDriver",
     "GpioLine",
+    "LineSource",
     "PinFactory",
     "PinFactoryError",
     "PinNotOnBoard",

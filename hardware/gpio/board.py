@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..errors import HardwareError
+from .lines import PinSpec
 
 __all__ = ["MOCK_REVISION", "Board", "PinNotOnBoard", "PinSpec", "expected_board"]
-
-PinSpec = int | str
 
 
 class PinNotOnBoard(HardwareError):

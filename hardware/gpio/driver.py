@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from .board import Board, PinNotOnBoard, PinSpec
+from .board import Board, PinNotOnBoard
 from .factories import BLOCKING_FACTORIES, load_pin_factory
 from .gpiozero_lines import (
     GpiozeroDigitalInput,
@@ -25,14 +25,12 @@ from .gpiozero_lines import (
     GpiozeroLine,
     GpiozeroPwmOutput,
 )
-from .lines import DigitalInput, DigitalOutput, GpioLine, PwmOutput
+from .lines import DigitalInput, DigitalOutput, GpioLine, PinSpec, Pull, PwmOutput
 
-__all__ = ["GpioDriver", "PinFactory", "Pull"]
+__all__ = ["GpioDriver", "PinFactory"]
 
 _LOGGER = logging.getLogger(__name__)
 _L = TypeVar("_L", bound=GpiozeroLine)
-
-Pull = Literal["up", "down", "floating"]
 
 
 class PinFactory(Protocol):
@@ -50,7 +48,11 @@ class PinFactory(Protocol):
 
 @dataclass(slots=True)
 class GpioDriver:
-    """One pin factory and the lines made from it that are still open (`devices`)."""
+    """One pin factory and the lines made from it that are still open (`devices`).
+
+    A `LineSource`; the lines it returns conform to the Protocols of `lines` (mypy checks it
+    through the return types of `input`, `output` and `pwm`).
+    """
 
     name: str
     factory: PinFactory

@@ -22,10 +22,22 @@ Rules every implementation follows:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Collection
+from typing import Literal, Protocol, runtime_checkable
 
-__all__ = ["DigitalInput", "DigitalOutput", "EdgeCallback", "GpioLine", "PwmOutput"]
+__all__ = [
+    "DigitalInput",
+    "DigitalOutput",
+    "EdgeCallback",
+    "GpioLine",
+    "LineSource",
+    "PinSpec",
+    "Pull",
+    "PwmOutput",
+]
+
+PinSpec = int | str
+Pull = Literal["up", "down", "floating"]
 
 EdgeCallback = Callable[[bool], None]
 """Called with the input's new logical level after an edge, from ANY thread."""
@@ -106,3 +118,41 @@ class PwmOutput(GpioLine, Protocol):
     def read(self) -> float:
         """The duty cycle being driven, 0.0-1.0. Blocks when `blocking`."""
         ...
+
+
+class LineSource(Protocol):
+    """What makes lines: a pin factory's driver now, an expander or a simulated bus next.
+
+    The `input`/`output`/`pwm` calls may block (run them in the executor); they raise a
+    `HardwareError` subclass for a pin the source cannot provide. `close` releases every line
+    still open except those in `keep` (outputs that must hold their level after the gateway
+    stops), and the source itself when nothing is kept.
+    """
+
+    @property
+    def name(self) -> str:
+        """What backs the lines, for the log (`lgpio`, `mock`, ...)."""
+        ...
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the lines it makes block (each line says so too)."""
+        ...
+
+    def input(
+        self, pin: PinSpec, *, pull: Pull, active_high: bool | None, bounce_time: float | None
+    ) -> DigitalInput:
+        """An input; `active_high` is only used (and required) when `pull` is floating."""
+        ...
+
+    def output(self, pin: PinSpec, *, active_high: bool, initial: bool) -> DigitalOutput:
+        """An output already driving `initial`."""
+        ...
+
+    def pwm(
+        self, pin: PinSpec, *, active_high: bool, frequency: float, initial: float
+    ) -> PwmOutput:
+        """A PWM output at `frequency` Hz, already at duty cycle `initial`."""
+        ...
+
+    def close(self, keep: Collection[GpioLine] = ()) -> None: ...

@@ -10,7 +10,7 @@ import threading
 from typing import Protocol
 
 from ..errors import HardwareError
-from ..gpio import GpioDriver, PinSpec
+from ..gpio import GpioDriver, LineSource, PinSpec
 
 __all__ = ["DrivablePin", "mock_pin", "press", "pulse"]
 
@@ -23,11 +23,11 @@ class DrivablePin(Protocol):
     def drive_low(self) -> None: ...
 
 
-def mock_pin(driver: GpioDriver, pin: PinSpec) -> DrivablePin:
+def mock_pin(driver: LineSource, pin: PinSpec) -> DrivablePin:
     """The mock pin `pin` of a driver on gpiozero's mock factory, to drive from a simulator.
 
-    Raises HardwareError for any other factory: real pins are driven by wires."""
-    if driver.name != "mock":
+    Raises HardwareError for any other line source: real pins are driven by wires."""
+    if not isinstance(driver, GpioDriver) or driver.name != "mock":
         raise HardwareError(f"pin {pin} cannot be simulated on pin factory {driver.name}")
     found: DrivablePin = driver.factory.pin(pin)
     return found

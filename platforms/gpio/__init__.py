@@ -28,7 +28,7 @@ from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
 from gateway.health import async_state_dir
 from gateway.state_store import StateDir, StateFile
-from hardware.gpio import GpioDriver, GpioLine, PinFactoryError
+from hardware.gpio import GpioDriver, GpioLine, LineSource, PinFactoryError
 
 __all__ = [
     "DATA_GPIO",
@@ -48,11 +48,12 @@ STATE_SUBDIR = "gpio"
 
 @dataclass(slots=True)
 class GpioRuntime:
-    """What the gpio platforms share: the config, the driver once loaded, the state folder."""
+    """What the gpio platforms share: the config, the line source (the pin factory's driver)
+    once loaded, the state folder."""
 
     config: GpioConfig
     state_dir: Path | None
-    driver: GpioDriver | None = None
+    driver: LineSource | None = None
     state_dir_status: StateDir | None = None
     keep_open: list[GpioLine] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -63,12 +64,13 @@ async def async_setup(
     gpio_config: GpioConfig,
     *,
     state_dir: Path | None = None,
-    driver: GpioDriver | None = None,
+    driver: LineSource | None = None,
 ) -> None:
     """Set up the gpio component.
 
-    `state_dir` defaults to `gw.config.core.state_dir`; `driver` (tests) replaces loading a
-    factory. Raises PinFactoryError (a HardwareError) when a needed factory cannot be loaded.
+    `state_dir` defaults to `gw.config.core.state_dir`; `driver` (a test's pin factory, or
+    lines that are not gpiozero's) replaces loading a factory. Raises PinFactoryError (a
+    HardwareError) when a needed factory cannot be loaded.
     """
     if state_dir is None and gw.config is not None:
         state_dir = gw.config.core.state_dir
@@ -99,8 +101,8 @@ def get_runtime(gw: Gateway) -> GpioRuntime:
     return runtime
 
 
-async def async_get_driver(gw: Gateway) -> GpioDriver:
-    """The loaded driver, loading the pin factory in the executor on first use."""
+async def async_get_driver(gw: Gateway) -> LineSource:
+    """The line source, loading the pin factory in the executor on first use."""
     runtime = get_runtime(gw)
     async with runtime.lock:
         if runtime.driver is None:

@@ -20,7 +20,7 @@ from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.state_store import StateFile
-from hardware.gpio import DigitalOutput, GpioDriver
+from hardware.gpio import DigitalOutput, LineSource
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
@@ -95,7 +95,7 @@ async def async_setup_platform(
 
 
 def _create(
-    driver: GpioDriver, pin: int | str, active_high: bool, on: bool
+    driver: LineSource, pin: int | str, active_high: bool, on: bool
 ) -> tuple[DigitalOutput, bool]:
     """Blocking: the output, already at its initial level, and that level read back."""
     line = driver.output(pin, active_high=active_high, initial=on)
