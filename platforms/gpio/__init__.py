@@ -7,9 +7,9 @@ gpio:
 `async_setup(gw, gpio_config)` runs before the entity domains. It loads the pin factory (in the
 executor) when the config has gpio entities or names a factory, so a missing library is
 reported at start with the package to install; otherwise the factory is loaded on first use.
-On `gateway_final_write` (after outputs went to `on_stop`) devices and factory are closed,
+On `gateway_final_write` (after outputs went to `on_stop`) lines and factory are closed,
 except outputs with `on_stop: on` or `keep`, which keep driving their pin until the process
-exits (closing a device releases its pin, which then floats).
+exits (closing a line releases its pin, which then floats).
 """
 
 from __future__ import annotations

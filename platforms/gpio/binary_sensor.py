@@ -32,7 +32,7 @@ from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
 from .entity import GpioEntity
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "binary_sensor"
 
@@ -93,13 +93,13 @@ class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
 
     def __init__(self, config: GpioBinarySensorConfig, line: DigitalInput, active: bool) -> None:
         self.set_identity(DOMAIN, config)
-        self._device = line
+        self._line = line
         self._invert = config.invert
         self._attr_device_class = config.device_class
         self._attr_is_on = active != self._invert
 
     async def async_added(self) -> None:
-        self._device.when_changed = threadsafe_handoff(
+        self._line.when_changed = threadsafe_handoff(
             self._require_gw().loop, self._async_input_changed
         )
 
@@ -115,7 +115,7 @@ class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
 
     async def async_will_remove(self) -> None:
         self._detached = True
-        self._device.when_changed = None
+        self._line.when_changed = None
         await super().async_will_remove()
 
 
@@ -133,7 +133,7 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    line = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if line is None:
         return
     active = await gw.async_add_executor_job(line.read)  # blocking for some backends (pigpio)

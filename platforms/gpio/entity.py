@@ -97,20 +97,20 @@ OUTPUT_FIELDS: Final[Mapping[Hashable, Any]] = {
 
 
 class GpioEntity(Entity, Generic[_Line]):
-    """An entity backed by one GPIO line (`_device`), which it closes when it is removed."""
+    """An entity backed by one GPIO line (`_line`), which it closes when it is removed."""
 
-    _device: _Line
+    _line: _Line
     _detached: bool = False  # inputs: set once edges must no longer change the state
 
     async def async_driver_call(self, target: Callable[..., _R], *args: Any) -> _R:
         """Run a line call: inline when the line does not block, else in the executor."""
-        if self._device.blocking:
+        if self._line.blocking:
             return await self.async_run_in_executor(target, *args)
         return target(*args)
 
     async def async_will_remove(self) -> None:
         await super().async_will_remove()
-        await self._require_gw().async_add_executor_job(self._device.close)
+        await self._require_gw().async_add_executor_job(self._line.close)
 
 
 class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
@@ -147,7 +147,7 @@ class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
         self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
         if self._on_stop != "off":
             # closing would release the pin and let it float
-            self.async_on_remove(keep_open(gw, self._device))
+            self.async_on_remove(keep_open(gw, self._line))
         self.async_remember()
 
     async def _async_on_stop(self, _event: Event) -> None:

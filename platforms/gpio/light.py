@@ -36,7 +36,7 @@ from .entity import (
     async_initial_state,
     check_on,
 )
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "light"
 MAX_FADE_STEPS_PER_SECOND: Final = 50
@@ -76,7 +76,7 @@ class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
         duty: float,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._device = line
+        self._line = line
         self._state_file = store
         self._on_stop = config.on_stop
         self._attr_is_on = bool(initial.get("on"))
@@ -94,7 +94,7 @@ class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
         return self._duty
 
     def _set_duty(self, value: float) -> None:
-        self._device.write(value)
+        self._line.write(value)
         self._duty = value
 
     async def async_turn_on(self, **kwargs: Any) -> None:
@@ -135,7 +135,7 @@ class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
         @callback
         def step(_now: float) -> None:
             self._cancel_fade = None
-            if not self._device.blocking:
+            if not self._line.blocking:
                 self._set_duty(duty)
                 self._async_schedule_fade(steps[1:], began)
                 return
@@ -201,7 +201,7 @@ async def async_setup_platform(
         frequency=config.frequency,
         initial=duty,
     )
-    line = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if line is None:
         return
     await async_add_entities([GpioLight(config, line, store, initial, duty)])

@@ -23,7 +23,7 @@ from gateway.entity import Entity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from hardware.gpio import PinNotOnBoard
 
-__all__ = ["MissingPin", "async_make_device"]
+__all__ = ["MissingPin", "async_make_line"]
 
 _LOGGER = logging.getLogger(__name__)
 _Made = TypeVar("_Made")
@@ -85,14 +85,14 @@ STAND_INS: Final[dict[str, type[MissingPin]]] = {
 }
 
 
-async def async_make_device(
+async def async_make_line(
     gw: Gateway,
     domain: str,
     config: EntityConfig,
     make: Callable[[], _Made],
     async_add_entities: AsyncAddEntitiesCallback,
 ) -> _Made | None:
-    """Run `make` (blocking: it creates the device) in the executor and return its result;
+    """Run `make` (blocking: it creates the line) in the executor and return its result;
     when the board lacks the pin, add an unavailable stand-in instead and return None."""
     try:
         return await gw.async_add_executor_job(make)

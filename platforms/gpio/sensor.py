@@ -46,7 +46,7 @@ from platforms.gpio.pins import pin_claims
 from . import async_get_driver, state_file
 from .binary_sensor import pull_option, require_active_state
 from .entity import GpioEntity
-from .missing import async_make_device
+from .missing import async_make_line
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
         total: int,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._device = line
+        self._line = line
         self._state_file = store
         self._count_on = config.count_on
         self._attr_native_value = total
@@ -120,7 +120,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
 
     async def async_added(self) -> None:
         gw = self._require_gw()
-        self._device.when_changed = _counted(
+        self._line.when_changed = _counted(
             self._count_on, threadsafe_handoff(gw.loop, self._async_edge)
         )
         self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
@@ -162,7 +162,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
 
     async def _async_on_stop(self, _event: Event) -> None:
         self._detached = True
-        self._device.when_changed = None
+        self._line.when_changed = None
         if self._state_file is not None:
             await self._state_file.async_flush()
 
@@ -236,7 +236,7 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    line = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)
     if line is None:
         return

@@ -29,7 +29,7 @@ from .entity import (
     GpioOutputEntity,
     async_initial_state,
 )
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "switch"
 
@@ -43,7 +43,7 @@ PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, OUTPUT_FIELDS)
 
 
 class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
-    """A digital output; the state is read back from the device after each write."""
+    """A digital output; the state is read back from the line after each write."""
 
     def __init__(
         self,
@@ -53,7 +53,7 @@ class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
         is_on: bool,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._device = line
+        self._line = line
         self._state_file = store
         self._on_stop = config.on_stop
         self._attr_is_on = is_on
@@ -61,8 +61,8 @@ class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
 
     def _write(self, turn_on: bool) -> bool:
         """Drive the line and read back the level it took."""
-        self._device.write(turn_on)
-        return self._device.read()
+        self._line.write(turn_on)
+        return self._line.read()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         self._attr_is_on = await self.async_driver_call(self._write, True)
@@ -87,7 +87,7 @@ async def async_setup_platform(
     make = functools.partial(
         _create, driver, config.pin, config.active_high, bool(initial.get("on"))
     )
-    created = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    created = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if created is None:
         return
     line, is_on = created

@@ -18,7 +18,7 @@ from hardware.gpio import DigitalInput, DigitalOutput, GpioDriver, GpioLine, Pwm
 from hardware.sim import SimulatedInput, SimulatedLines, SimulatedOutput, SimulatedPwm
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
-from tests.gpio.conftest import pin, setup_entities, state
+from tests.gpio.conftest import RecordingPin, pin, setup_entities, state
 from tests.helpers import in_thread
 from tests.mqtt.conftest import mqtt_config, setup_mqtt, wait_in_sync
 
@@ -169,3 +169,32 @@ async def test_kept_outputs_stay_open_and_removed_ones_are_forgotten(gw: Gateway
     assert not kept.closed
     assert kept.level is True
     assert simulated(lines, 5, SimulatedOutput).closed
+
+
+class CountingFactory(MockFactory):  # type: ignore[misc]
+    """A mock factory that counts how often it is closed."""
+
+    closes = 0
+
+    def close(self) -> None:
+        type(self).closes += 1
+        super().close()
+
+
+async def test_a_removed_kept_output_no_longer_holds_the_factory_open(gw: Gateway) -> None:
+    """Kept outputs were remembered by `id()`: a removed one kept the factory open at stop
+    (and its id could later match an unrelated line)."""
+    factory = CountingFactory(pin_class=RecordingPin)
+    CountingFactory.closes = 0
+    try:
+        driver = GpioDriver("mock", factory, blocking=False)
+        await platforms.gpio.async_setup(gw, GpioConfig("mock"), driver=driver)
+        switches = await setup_entities(
+            gw, "switch", {"name": "Pump", "pin": 24, "initial": "on", "on_stop": "on"}
+        )
+        await switches.async_remove_entity("switch.pump")
+        assert pin(factory, 24).function == "input"  # released when the entity went
+        await gw.async_stop()
+        assert CountingFactory.closes == 1
+    finally:
+        factory.reset()
