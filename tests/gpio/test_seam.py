@@ -14,7 +14,14 @@ import platforms.gpio
 from gateway.clock import FakeClock
 from gateway.config.model import GpioConfig
 from gateway.core import Gateway
-from hardware.gpio import DigitalInput, DigitalOutput, GpioDriver, GpioLine, PwmOutput
+from hardware.gpio import (
+    DigitalInput,
+    DigitalOutput,
+    GpioDriver,
+    GpioLine,
+    LineSource,
+    PwmOutput,
+)
 from hardware.sim import SimulatedInput, SimulatedLines, SimulatedOutput, SimulatedPwm
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
@@ -25,7 +32,7 @@ from tests.mqtt.conftest import mqtt_config, setup_mqtt, wait_in_sync
 WORKER = "boardgate-worker-"
 
 
-def make_lines(driver: GpioDriver) -> tuple[DigitalInput, DigitalOutput, PwmOutput]:
+def make_lines(driver: LineSource) -> tuple[DigitalInput, DigitalOutput, PwmOutput]:
     return (
         driver.input(17, pull="up", active_high=None, bounce_time=None),
         driver.output(22, active_high=False, initial=True),
@@ -81,7 +88,7 @@ def test_gpiozero_close_releases_and_keeps_by_object(factory: MockFactory) -> No
 
 def test_simulated_lines_fit_the_protocols() -> None:
     lines = SimulatedLines()
-    made: list[GpioLine] = list(make_lines(lines))  # type: ignore[arg-type]
+    made: list[GpioLine] = list(make_lines(lines))
     assert [type(line) for line in made] == [SimulatedInput, SimulatedOutput, SimulatedPwm]
     assert isinstance(made[0], DigitalInput)
     assert isinstance(made[1], DigitalOutput)
@@ -171,7 +178,7 @@ async def test_kept_outputs_stay_open_and_removed_ones_are_forgotten(gw: Gateway
     assert simulated(lines, 5, SimulatedOutput).closed
 
 
-class CountingFactory(MockFactory):  # type: ignore[misc]
+class CountingFactory(MockFactory):
     """A mock factory that counts how often it is closed."""
 
     closes = 0
