@@ -48,7 +48,7 @@ class PinFactory(Protocol):
 
 @dataclass(slots=True)
 class GpioDriver:
-    """One pin factory and the lines made from it that are still open (`devices`).
+    """One pin factory and the lines made from it that are still open (`open_lines`).
 
     A `LineSource`; the lines it returns conform to the Protocols of `lines` (mypy checks it
     through the return types of `input`, `output` and `pwm`).
@@ -57,7 +57,7 @@ class GpioDriver:
     name: str
     factory: PinFactory
     blocking: bool
-    devices: list[GpiozeroLine] = field(default_factory=list)
+    open_lines: list[GpiozeroLine] = field(default_factory=list)
 
     @classmethod
     def load(
@@ -126,12 +126,12 @@ class GpioDriver:
         except PinInvalidPin as exc:
             raise PinNotOnBoard(self.board.describe_missing(pin)) from exc
         line = line_class(device, blocking=self.blocking, forget=self._forget)
-        self.devices.append(line)
+        self.open_lines.append(line)
         return line
 
     def _forget(self, line: GpiozeroLine) -> None:
         """A line closed: it leaves the registry (by identity, never by `id()`)."""
-        self.devices[:] = [device for device in self.devices if device is not line]
+        self.open_lines[:] = [other for other in self.open_lines if other is not line]
 
     @property
     def board(self) -> Board:
@@ -145,7 +145,7 @@ class GpioDriver:
         until the process exits; closing would release the pin. The factory is then left open
         too, since closing it would release them.
         """
-        for line in list(self.devices):
+        for line in list(self.open_lines):
             if any(line is kept for kept in keep):
                 continue
             try:

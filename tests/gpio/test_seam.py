@@ -78,9 +78,9 @@ def test_gpiozero_close_releases_and_keeps_by_object(factory: MockFactory) -> No
     driver = GpioDriver("mock", factory, blocking=False)
     given, relay, strip = make_lines(driver)
     given.close()
-    assert driver.devices == [relay, strip]  # a closed line leaves the registry
+    assert driver.open_lines == [relay, strip]  # a closed line leaves the registry
     driver.close(keep=[relay])
-    assert driver.devices == [relay]
+    assert driver.open_lines == [relay]
     assert pin(factory, 22).function == "output"  # still driven
     assert pin(factory, 18).function == "input"  # released
     relay.close()
