@@ -61,7 +61,8 @@ class GpiozeroDigitalInput(GpiozeroLine):
     @when_changed.setter
     def when_changed(self, callback: EdgeCallback | None) -> None:
         """gpiozero calls `when_activated`/`when_deactivated` in its own thread (or the one
-        driving a mock pin); both become `callback(level)`."""
+        driving a mock pin); both become `callback(level)`. No I/O: the device registered its
+        pin callback when it was made, and these are plain attributes it reads per edge."""
         self._when_changed = callback
         if callback is None:
             for name in _EDGE_ATTRIBUTES:  # only those set: gpiozero warns otherwise

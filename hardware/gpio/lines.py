@@ -62,15 +62,16 @@ class DigitalInput(GpioLine, Protocol):
     """An input line whose edges are pushed, never polled.
 
     Must: `read()` returns the current logical level (pull, polarity and debounce applied);
-    `when_changed`, when set, is called as `when_changed(level)` after each debounced edge with
-    the level the driver saw, in whatever thread the driver delivers edges on (a backend's
-    thread, an interrupt-reading executor job, or the thread that drives a mock pin). The
-    callback must not block and must be set and cleared from the loop; the entity passes a
-    function that hands off to the loop (`threadsafe_handoff`), the one place that happens.
-    Setting `None` stops further calls (one already running may still finish).
+    `when_changed`, when set, is called as `when_changed(level)` after each debounced edge,
+    only when the level changed (a counter counts every call), with the level the driver saw,
+    in whatever thread the driver delivers edges on (a backend's thread, an interrupt-reading
+    executor job, or the thread that drives a mock pin). The callback must not block; the
+    entity passes a function that hands off to the loop (`threadsafe_handoff`), the one place
+    that happens. Setting the attribute never blocks, even on a blocking line (it stores a
+    function), and is done from the loop. Setting `None` stops further calls (one already
+    running may still finish).
 
-    May: deliver two edges with the same level (a bounce the backend saw half of) — the entity
-    ignores a level it already has; drop edges shorter than the configured debounce.
+    May: drop edges shorter than the configured debounce; block in `read` when `blocking`.
     """
 
     @property
