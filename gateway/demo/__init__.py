@@ -11,7 +11,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from hardware.sim import DemoBoard, DrivablePin
+from hardware.sim import DemoBoard, DrivablePin, mock_pin
 
 from ..bootstrap import async_setup_gateway
 from ..config import load_config
@@ -103,14 +103,16 @@ async def _async_input_pins(gw: Gateway) -> tuple[DrivablePin, DrivablePin]:
     """The gateway's mock pins for the doorbell and the water meter.
 
     TEMPORARY platform reach (a named exception in the import-linter contracts): gpiozero's
-    mock pins belong to the factory the gpio platform loaded, and nothing but the platform
-    can hand them out yet. It goes when `pin_factory: mock` is a factory from `hardware/sim`
-    the demo can be given, or when set-up can be passed a driver.
+    mock pins belong to the driver the gpio platform loaded, and nothing but the platform can
+    hand that driver out yet. The gpio platform and `GpioDriver` already accept a driver made
+    elsewhere (`platforms.gpio.async_setup(..., driver=)`, `GpioDriver("mock", factory, ...)`);
+    the exception goes when `async_setup_gateway` can be passed one, so the demo makes the
+    mock driver itself.
     """
     from platforms.gpio import async_get_driver
 
-    factory = (await async_get_driver(gw)).factory
-    return factory.pin(DOORBELL_PIN), factory.pin(WATER_METER_PIN)
+    driver = await async_get_driver(gw)
+    return mock_pin(driver, DOORBELL_PIN), mock_pin(driver, WATER_METER_PIN)
 
 
 def _write_config(folder: Path, broker: DemoBroker, serial_port: str) -> Path:

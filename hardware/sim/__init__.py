@@ -3,6 +3,7 @@
 - `pty_serial`: a serial device on a pseudo-terminal (the gateway opens its slave side);
 - `input_pins`: input pins (gpiozero mock pins) driven from a worker thread, as wired hardware
   drives them;
+- `lines`: GPIO lines that are not gpiozero's (the `hardware.gpio` Protocols, simulated);
 - `periodic`: a repeating timer on a host clock;
 - `demo_board`: the demo's doorbell, water meter and drifting serial thermometer.
 """
@@ -10,7 +11,8 @@
 from __future__ import annotations
 
 from .demo_board import DemoBoard
-from .input_pins import DrivablePin, press, pulse
+from .input_pins import DrivablePin, mock_pin, press, pulse
+from .lines import SimulatedInput, SimulatedLines, SimulatedOutput, SimulatedPwm
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
 
@@ -18,7 +20,12 @@ __all__ = [
     "DemoBoard",
     "DrivablePin",
     "Periodic",
+    "SimulatedInput",
+    "SimulatedLines",
+    "SimulatedOutput",
+    "SimulatedPwm",
     "SimulatedSerialDevice",
+    "mock_pin",
     "press",
     "pulse",
 ]

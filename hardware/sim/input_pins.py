@@ -9,7 +9,10 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-__all__ = ["DrivablePin", "press", "pulse"]
+from ..errors import HardwareError
+from ..gpio import GpioDriver, LineSource, PinSpec
+
+__all__ = ["DrivablePin", "mock_pin", "press", "pulse"]
 
 
 class DrivablePin(Protocol):
@@ -18,6 +21,16 @@ class DrivablePin(Protocol):
     def drive_high(self) -> None: ...
 
     def drive_low(self) -> None: ...
+
+
+def mock_pin(driver: LineSource, pin: PinSpec) -> DrivablePin:
+    """The mock pin `pin` of a driver on gpiozero's mock factory, to drive from a simulator.
+
+    Raises HardwareError for any other line source: real pins are driven by wires."""
+    if not isinstance(driver, GpioDriver) or driver.name != "mock":
+        raise HardwareError(f"pin {pin} cannot be simulated on pin factory {driver.name}")
+    found: DrivablePin = driver.factory.pin(pin)
+    return found
 
 
 def press(pin: DrivablePin, seconds: float, stop: threading.Event) -> None:

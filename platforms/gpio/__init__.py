@@ -7,9 +7,9 @@ gpio:
 `async_setup(gw, gpio_config)` runs before the entity domains. It loads the pin factory (in the
 executor) when the config has gpio entities or names a factory, so a missing library is
 reported at start with the package to install; otherwise the factory is loaded on first use.
-On `gateway_final_write` (after outputs went to `on_stop`) devices and factory are closed,
+On `gateway_final_write` (after outputs went to `on_stop`) lines and factory are closed,
 except outputs with `on_stop: on` or `keep`, which keep driving their pin until the process
-exits (closing a device releases its pin, which then floats).
+exits (closing a line releases its pin, which then floats).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import asyncio
 import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gateway.config.model import GpioConfig
 from gateway.const import EVENT_GATEWAY_FINAL_WRITE
@@ -28,7 +28,7 @@ from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
 from gateway.health import async_state_dir
 from gateway.state_store import StateDir, StateFile
-from hardware.gpio import GpioDriver, PinFactoryError
+from hardware.gpio import GpioDriver, GpioLine, LineSource, PinFactoryError
 
 __all__ = [
     "DATA_GPIO",
@@ -48,13 +48,14 @@ STATE_SUBDIR = "gpio"
 
 @dataclass(slots=True)
 class GpioRuntime:
-    """What the gpio platforms share: the config, the driver once loaded, the state folder."""
+    """What the gpio platforms share: the config, the line source (the pin factory's driver)
+    once loaded, the state folder."""
 
     config: GpioConfig
     state_dir: Path | None
-    driver: GpioDriver | None = None
+    driver: LineSource | None = None
     state_dir_status: StateDir | None = None
-    keep_open: set[int] = field(default_factory=set)
+    keep_open: list[GpioLine] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -63,12 +64,13 @@ async def async_setup(
     gpio_config: GpioConfig,
     *,
     state_dir: Path | None = None,
-    driver: GpioDriver | None = None,
+    driver: LineSource | None = None,
 ) -> None:
     """Set up the gpio component.
 
-    `state_dir` defaults to `gw.config.core.state_dir`; `driver` (tests) replaces loading a
-    factory. Raises PinFactoryError (a HardwareError) when a needed factory cannot be loaded.
+    `state_dir` defaults to `gw.config.core.state_dir`; `driver` (a test's pin factory, or
+    lines that are not gpiozero's) replaces loading a factory. Raises PinFactoryError (a
+    HardwareError) when a needed factory cannot be loaded.
     """
     if state_dir is None and gw.config is not None:
         state_dir = gw.config.core.state_dir
@@ -99,8 +101,8 @@ def get_runtime(gw: Gateway) -> GpioRuntime:
     return runtime
 
 
-async def async_get_driver(gw: Gateway) -> GpioDriver:
-    """The loaded driver, loading the pin factory in the executor on first use."""
+async def async_get_driver(gw: Gateway) -> LineSource:
+    """The line source, loading the pin factory in the executor on first use."""
     runtime = get_runtime(gw)
     async with runtime.lock:
         if runtime.driver is None:
@@ -139,10 +141,16 @@ async def _async_close(gw: Gateway, _event: Event) -> None:
     runtime = gw.data.get(DATA_GPIO)
     if not isinstance(runtime, GpioRuntime) or runtime.driver is None:
         return
-    keep = frozenset(runtime.keep_open)
-    await gw.async_add_executor_job(runtime.driver.close, keep)
+    await gw.async_add_executor_job(runtime.driver.close, tuple(runtime.keep_open))
 
 
-def keep_open(gw: Gateway, device: Any) -> None:
-    """Leave `device` open at stop (an output with `on_stop: on` or `keep`)."""
-    get_runtime(gw).keep_open.add(id(device))
+def keep_open(gw: Gateway, line: GpioLine) -> Callable[[], None]:
+    """Leave `line` open at stop (an output with `on_stop: on` or `keep`); the returned
+    function forgets it again (the entity was removed and closed its line)."""
+    kept = get_runtime(gw).keep_open
+    kept.append(line)
+
+    def forget() -> None:
+        kept[:] = [other for other in kept if other is not line]
+
+    return forget

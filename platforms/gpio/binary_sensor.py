@@ -27,12 +27,12 @@ from gateway.config.model import Claim, EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
-from hardware.gpio import GpioDriver, Pull, clear_callbacks, threadsafe_handoff
+from hardware.gpio import DigitalInput, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
 from .entity import GpioEntity
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "binary_sensor"
 
@@ -88,23 +88,20 @@ PLATFORM_SCHEMA = platform_schema(
 )
 
 
-class GpioBinarySensor(GpioEntity, BinarySensorEntity):
+class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
     """An input whose edges are pushed into the loop; `is_on` = active XOR invert."""
 
-    def __init__(
-        self, config: GpioBinarySensorConfig, driver: GpioDriver, device: Any, active: bool
-    ) -> None:
+    def __init__(self, config: GpioBinarySensorConfig, line: DigitalInput, active: bool) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._line = line
         self._invert = config.invert
         self._attr_device_class = config.device_class
         self._attr_is_on = active != self._invert
 
     async def async_added(self) -> None:
-        handoff = threadsafe_handoff(self._require_gw().loop, self._async_input_changed)
-        self._device.when_activated = functools.partial(handoff, True)
-        self._device.when_deactivated = functools.partial(handoff, False)
+        self._line.when_changed = threadsafe_handoff(
+            self._require_gw().loop, self._async_input_changed
+        )
 
     @callback
     def _async_input_changed(self, active: bool) -> None:
@@ -118,7 +115,7 @@ class GpioBinarySensor(GpioEntity, BinarySensorEntity):
 
     async def async_will_remove(self) -> None:
         self._detached = True
-        clear_callbacks(self._device)
+        self._line.when_changed = None
         await super().async_will_remove()
 
 
@@ -136,13 +133,8 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
-    if device is None:
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
+    if line is None:
         return
-    active = await gw.async_add_executor_job(_is_active, device)
-    await async_add_entities([GpioBinarySensor(config, driver, device, active)])
-
-
-def _is_active(device: Any) -> bool:
-    """Blocking for some backends (pigpio): the input's level at start."""
-    return bool(device.is_active)
+    active = await gw.async_add_executor_job(line.read)  # blocking for some backends (pigpio)
+    await async_add_entities([GpioBinarySensor(config, line, active)])

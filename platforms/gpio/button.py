@@ -24,12 +24,12 @@ from gateway.core import Event, Gateway, callback
 from gateway.domains.button import ButtonEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.event import async_call_later
-from hardware.gpio import GpioDriver
+from hardware.gpio import DigitalOutput
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
 from .entity import GpioEntity
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "button"
 
@@ -54,13 +54,12 @@ PLATFORM_SCHEMA = platform_schema(
 )
 
 
-class GpioButton(GpioEntity, ButtonEntity):
+class GpioButton(GpioEntity[DigitalOutput], ButtonEntity):
     """Each press: pin active now, inactive `pulse` seconds later."""
 
-    def __init__(self, config: GpioButtonConfig, driver: GpioDriver, device: Any) -> None:
+    def __init__(self, config: GpioButtonConfig, line: DigitalOutput) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._line = line
         self._pulse = config.pulse
         self._cancel_release: Callable[[], None] | None = None
         self._attr_extra_state_attributes = {"pulse": config.pulse}
@@ -71,14 +70,14 @@ class GpioButton(GpioEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         self._async_cancel_release()
-        await self.async_driver_call(self._device.on)
+        await self.async_driver_call(self._line.write, True)
         self._cancel_release = async_call_later(
             self._require_gw(), self._pulse, self._async_release
         )
 
     async def _async_release(self, _now: float | None = None) -> None:
         self._cancel_release = None
-        await self.async_driver_call(self._device.off)
+        await self.async_driver_call(self._line.write, False)
 
     @callback
     def _async_cancel_release(self) -> None:
@@ -110,7 +109,7 @@ async def async_setup_platform(
     make = functools.partial(
         driver.output, config.pin, active_high=config.active_high, initial=False
     )
-    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
-    if device is None:
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
+    if line is None:
         return
-    await async_add_entities([GpioButton(config, driver, device)])
+    await async_add_entities([GpioButton(config, line)])

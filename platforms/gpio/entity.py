@@ -1,7 +1,10 @@
-"""What every gpio entity shares: config validators, driver calls, and safe start and stop.
+"""What every gpio entity shares: config validators, line calls, and safe start and stop.
 
-Driver calls go through `async_driver_call`: inline in the loop for a non-blocking factory,
-in the executor (with the entity's timeout) for a blocking one such as pigpio.
+An entity holds one line typed by a Protocol of `hardware.gpio.lines` (`DigitalInput`,
+`DigitalOutput`, `PwmOutput`) and nothing of the driver behind it: a board pin, an expander pin
+and a fake in a test look the same. Line calls go through `async_driver_call`: inline in the
+loop when the line does not block, in the executor (with the entity's timeout) when it does
+(pigpio).
 
 Outputs (`GpioOutputEntity`) take their `initial` level while the platform sets up, i.e. before
 the gateway reports ready; `restore` reads the last state from `state_dir`, which is written
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import voluptuous as vol
 
@@ -28,7 +31,7 @@ from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
 from gateway.entity import Entity
 from gateway.state_store import StateFile
-from hardware.gpio import GpioDriver
+from hardware.gpio import DigitalOutput, GpioLine, PwmOutput
 
 from . import keep_open
 from .pins import pin_claims
@@ -47,6 +50,8 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
+_Line = TypeVar("_Line", bound=GpioLine)
+_Output = TypeVar("_Output", DigitalOutput, PwmOutput)
 
 INITIAL_OPTIONS: Final = ("off", "on", "restore")
 RESTORE_FALLBACK: Final[dict[str, Any]] = {"on": False}
@@ -91,25 +96,24 @@ OUTPUT_FIELDS: Final[Mapping[Hashable, Any]] = {
 }
 
 
-class GpioEntity(Entity):
-    """An entity backed by one gpiozero device of a `GpioDriver`."""
+class GpioEntity(Entity, Generic[_Line]):
+    """An entity backed by one GPIO line (`_line`), which it closes when it is removed."""
 
-    _driver: GpioDriver
-    _device: Any
+    _line: _Line
     _detached: bool = False  # inputs: set once edges must no longer change the state
 
     async def async_driver_call(self, target: Callable[..., _R], *args: Any) -> _R:
-        """Run a device call: inline when the driver does not block, else in the executor."""
-        if self._driver.blocking:
+        """Run a line call: inline when the line does not block, else in the executor."""
+        if self._line.blocking:
             return await self.async_run_in_executor(target, *args)
         return target(*args)
 
     async def async_will_remove(self) -> None:
         await super().async_will_remove()
-        await self._require_gw().async_add_executor_job(self._driver.release, self._device)
+        await self._require_gw().async_add_executor_job(self._line.close)
 
 
-class GpioOutputEntity(GpioEntity, ToggleEntity):
+class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
     """An on/off output with `initial`, `on_stop` and a state file for `restore`."""
 
     _on_stop: str = "off"
@@ -142,7 +146,8 @@ class GpioOutputEntity(GpioEntity, ToggleEntity):
         gw = self._require_gw()
         self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
         if self._on_stop != "off":
-            keep_open(gw, self._device)  # closing would release the pin and let it float
+            # closing would release the pin and let it float
+            self.async_on_remove(keep_open(gw, self._line))
         self.async_remember()
 
     async def _async_on_stop(self, _event: Event) -> None:

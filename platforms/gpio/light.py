@@ -26,7 +26,7 @@ from gateway.domains.light import LightEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.event import async_call_later
 from gateway.state_store import StateFile
-from hardware.gpio import GpioDriver
+from hardware.gpio import PwmOutput
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
@@ -36,7 +36,7 @@ from .entity import (
     async_initial_state,
     check_on,
 )
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "light"
 MAX_FADE_STEPS_PER_SECOND: Final = 50
@@ -64,21 +64,19 @@ def fade_steps(start: float, end: float, transition: float) -> list[tuple[float,
     ]
 
 
-class GpioLight(GpioOutputEntity, LightEntity):
+class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
     """A PWM output; `brightness` is kept while off so `turn_on` brings it back."""
 
     def __init__(
         self,
         config: GpioLightConfig,
-        driver: GpioDriver,
-        device: Any,
+        line: PwmOutput,
         store: StateFile | None,
         initial: dict[str, Any],
         duty: float,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._line = line
         self._state_file = store
         self._on_stop = config.on_stop
         self._attr_is_on = bool(initial.get("on"))
@@ -96,7 +94,7 @@ class GpioLight(GpioOutputEntity, LightEntity):
         return self._duty
 
     def _set_duty(self, value: float) -> None:
-        self._device.value = value
+        self._line.write(value)
         self._duty = value
 
     async def async_turn_on(self, **kwargs: Any) -> None:
@@ -137,7 +135,7 @@ class GpioLight(GpioOutputEntity, LightEntity):
         @callback
         def step(_now: float) -> None:
             self._cancel_fade = None
-            if not self._driver.blocking:
+            if not self._line.blocking:
                 self._set_duty(duty)
                 self._async_schedule_fade(steps[1:], began)
                 return
@@ -203,7 +201,7 @@ async def async_setup_platform(
         frequency=config.frequency,
         initial=duty,
     )
-    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
-    if device is None:
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
+    if line is None:
         return
-    await async_add_entities([GpioLight(config, driver, device, store, initial, duty)])
+    await async_add_entities([GpioLight(config, line, store, initial, duty)])

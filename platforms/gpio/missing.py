@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
@@ -23,9 +23,10 @@ from gateway.entity import Entity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from hardware.gpio import PinNotOnBoard
 
-__all__ = ["MissingPin", "async_make_device"]
+__all__ = ["MissingPin", "async_make_line"]
 
 _LOGGER = logging.getLogger(__name__)
+_Made = TypeVar("_Made")
 
 
 class MissingPin(Entity):
@@ -84,14 +85,14 @@ STAND_INS: Final[dict[str, type[MissingPin]]] = {
 }
 
 
-async def async_make_device(
+async def async_make_line(
     gw: Gateway,
     domain: str,
     config: EntityConfig,
-    make: Callable[[], Any],
+    make: Callable[[], _Made],
     async_add_entities: AsyncAddEntitiesCallback,
-) -> Any | None:
-    """Run `make` (blocking: it creates the device) in the executor and return its result;
+) -> _Made | None:
+    """Run `make` (blocking: it creates the line) in the executor and return its result;
     when the board lacks the pin, add an unavailable stand-in instead and return None."""
     try:
         return await gw.async_add_executor_job(make)

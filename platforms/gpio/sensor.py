@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,13 +40,13 @@ from gateway.entity_component import async_get_component
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.exceptions import GatewayError
 from gateway.state_store import StateFile
-from hardware.gpio import GpioDriver, Pull, clear_callbacks, threadsafe_handoff
+from hardware.gpio import DigitalInput, EdgeCallback, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver, state_file
 from .binary_sensor import pull_option, require_active_state
 from .entity import GpioEntity
-from .missing import async_make_device
+from .missing import async_make_line
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ PLATFORM_SCHEMA = platform_schema(
 )
 
 
-class GpioCounter(GpioEntity, SensorEntity):
+class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
     """Edges counted in the loop; polled only to let `rate` decay when edges stop."""
 
     _attr_state_class = "total_increasing"
@@ -97,14 +98,12 @@ class GpioCounter(GpioEntity, SensorEntity):
     def __init__(
         self,
         config: GpioCounterConfig,
-        driver: GpioDriver,
-        device: Any,
+        line: DigitalInput,
         store: StateFile | None,
         total: int,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._line = line
         self._state_file = store
         self._count_on = config.count_on
         self._attr_native_value = total
@@ -121,11 +120,9 @@ class GpioCounter(GpioEntity, SensorEntity):
 
     async def async_added(self) -> None:
         gw = self._require_gw()
-        handoff = threadsafe_handoff(gw.loop, self._async_edge)
-        if self._count_on in ("active", "both"):
-            self._device.when_activated = handoff
-        if self._count_on in ("inactive", "both"):
-            self._device.when_deactivated = handoff
+        self._line.when_changed = _counted(
+            self._count_on, threadsafe_handoff(gw.loop, self._async_edge)
+        )
         self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
 
     @callback
@@ -165,13 +162,27 @@ class GpioCounter(GpioEntity, SensorEntity):
 
     async def _async_on_stop(self, _event: Event) -> None:
         self._detached = True
-        clear_callbacks(self._device)
+        self._line.when_changed = None
         if self._state_file is not None:
             await self._state_file.async_flush()
 
     async def async_will_remove(self) -> None:
         await self._async_on_stop(Event(EVENT_GATEWAY_STOP))
         await super().async_will_remove()
+
+
+def _counted(count_on: str, handoff: Callable[[], None]) -> EdgeCallback:
+    """An edge callback that hands off only the edges `count_on` counts. It runs in the
+    driver's thread, so uncounted edges never reach the loop."""
+    if count_on == "both":
+        return lambda _level: handoff()
+    counted = count_on == "active"
+
+    def edge(level: bool) -> None:
+        if level == counted:
+            handoff()
+
+    return edge
 
 
 async def _async_reset_counter(entity: Any, **kwargs: Any) -> None:
@@ -225,8 +236,8 @@ async def async_setup_platform(
     make = functools.partial(
         driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
     )
-    device = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)
-    if device is None:
+    if line is None:
         return
-    await async_add_entities([GpioCounter(config, driver, device, store, total)])
+    await async_add_entities([GpioCounter(config, line, store, total)])

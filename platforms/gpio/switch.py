@@ -20,7 +20,7 @@ from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.state_store import StateFile
-from hardware.gpio import GpioDriver
+from hardware.gpio import DigitalOutput, LineSource
 
 from . import OUTPUT_SAVE_INTERVAL, async_get_driver, state_file
 from .entity import (
@@ -29,7 +29,7 @@ from .entity import (
     GpioOutputEntity,
     async_initial_state,
 )
-from .missing import async_make_device
+from .missing import async_make_line
 
 DOMAIN = "switch"
 
@@ -42,31 +42,27 @@ class GpioSwitchConfig(GpioOutputConfig):
 PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, OUTPUT_FIELDS)
 
 
-class GpioSwitch(GpioOutputEntity, SwitchEntity):
-    """A digital output; the state is read back from the device after each write."""
+class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
+    """A digital output; the state is read back from the line after each write."""
 
     def __init__(
         self,
         config: GpioSwitchConfig,
-        driver: GpioDriver,
-        device: Any,
+        line: DigitalOutput,
         store: StateFile | None,
         is_on: bool,
     ) -> None:
         self.set_identity(DOMAIN, config)
-        self._driver = driver
-        self._device = device
+        self._line = line
         self._state_file = store
         self._on_stop = config.on_stop
         self._attr_is_on = is_on
         self._attr_extra_state_attributes = {"pin": str(config.pin)}
 
     def _write(self, turn_on: bool) -> bool:
-        if turn_on:
-            self._device.on()
-        else:
-            self._device.off()
-        return bool(self._device.is_active)
+        """Drive the line and read back the level it took."""
+        self._line.write(turn_on)
+        return self._line.read()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         self._attr_is_on = await self.async_driver_call(self._write, True)
@@ -91,14 +87,16 @@ async def async_setup_platform(
     make = functools.partial(
         _create, driver, config.pin, config.active_high, bool(initial.get("on"))
     )
-    created = await async_make_device(gw, DOMAIN, config, make, async_add_entities)
+    created = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if created is None:
         return
-    device, is_on = created
-    await async_add_entities([GpioSwitch(config, driver, device, store, is_on)])
+    line, is_on = created
+    await async_add_entities([GpioSwitch(config, line, store, is_on)])
 
 
-def _create(driver: GpioDriver, pin: int | str, active_high: bool, on: bool) -> tuple[Any, bool]:
+def _create(
+    driver: LineSource, pin: int | str, active_high: bool, on: bool
+) -> tuple[DigitalOutput, bool]:
     """Blocking: the output, already at its initial level, and that level read back."""
-    device = driver.output(pin, active_high=active_high, initial=on)
-    return device, bool(device.is_active)
+    line = driver.output(pin, active_high=active_high, initial=on)
+    return line, line.read()

@@ -30,7 +30,7 @@ def test_driver_raises_a_one_line_error_naming_pin_and_board(factory: MockFactor
     driver = GpioDriver("mock", factory, blocking=False)
     with pytest.raises(PinNotOnBoard, match=f"^pin 40 is not a GPIO of {PI3B} "):
         driver.output(40, active_high=True, initial=False)
-    assert driver.devices == []
+    assert driver.open_lines == []
 
 
 def test_expected_board() -> None:

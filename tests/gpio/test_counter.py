@@ -44,6 +44,16 @@ async def test_count_on_both_edges(gw: Gateway, factory: MockFactory) -> None:
     assert state(gw, "sensor.water") == "6"
 
 
+async def test_count_on_inactive_counts_releases_only(gw: Gateway, factory: MockFactory) -> None:
+    await setup_entities(gw, "sensor", {**METER, "count_on": "inactive"})
+    await in_thread(pin(factory, 5).drive_low)  # contact closes: active, not counted
+    await gw.async_block_till_done()
+    assert state(gw, "sensor.water") == "0"
+    await in_thread(pin(factory, 5).drive_high)
+    await gw.async_block_till_done()
+    assert state(gw, "sensor.water") == "1"
+
+
 async def test_rate_is_edges_per_minute_and_decays(
     gw: Gateway, factory: MockFactory, clock: FakeClock
 ) -> None:

@@ -97,7 +97,7 @@ async def test_on_stop_keep_leaves_the_device_open(
         {"name": "Closed", "pin": 5, "initial": "on"},
     )
     await gw.async_stop()
-    assert [device.closed for device in gpio.devices] == [False]
+    assert [line.closed for line in gpio.open_lines] == [False]
     assert pin(factory, 13).function == "output"
     assert pin(factory, 5).function == "input"  # released
 

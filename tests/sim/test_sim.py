@@ -12,7 +12,9 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from gateway.clock import FakeClock
 from gateway.core import Gateway
-from hardware.sim import DemoBoard, Periodic
+from hardware.errors import HardwareError
+from hardware.gpio import GpioDriver
+from hardware.sim import DemoBoard, Periodic, SimulatedLines, mock_pin
 from hardware.sim.demo_board import METER_INTERVAL, PRESS_INTERVAL, READING_INTERVAL
 from tests.helpers import in_thread
 
@@ -80,3 +82,14 @@ async def test_demo_board_drives_pins_from_worker_threads_and_writes_readings(
     threads = {name for name, _ in doorbell.seen + meter.seen}
     assert threads
     assert all(name.startswith("boardgate-worker") for name in threads), threads
+
+
+def test_mock_pin_is_refused_for_other_line_sources() -> None:
+    with pytest.raises(HardwareError, match="cannot be simulated on pin factory simulated"):
+        mock_pin(SimulatedLines(), 17)
+    factory = MockFactory(pin_class=MockPWMPin)
+    try:
+        driven = mock_pin(GpioDriver("mock", factory, blocking=False), 17)
+        assert driven is factory.pin(17)
+    finally:
+        factory.close()
