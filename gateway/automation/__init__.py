@@ -2,7 +2,7 @@
 
 They use only the event bus, the state machine and services, so automations over local
 entities keep working while the broker is away; `mqtt` triggers and `mqtt.publish` actions go
-through an `MqttBridge` (by default `gateway.mqtt`, whose publish queues while offline).
+through an `MqttLink` (by default `gateway.mqtt`, whose publish queues while offline).
 
 ```yaml
 automation:
@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from ..config.automation import AutomationConfig
 from ..core import Gateway
 from .automation import STATE_OFF, STATE_ON, Automation
-from .bridge import GatewayMqttBridge, MqttBridge, MqttMessage
 from .component import (
     DOMAIN,
     SERVICE_TRIGGER,
@@ -31,6 +30,7 @@ from .component import (
     SERVICE_TURN_ON,
     AutomationComponent,
 )
+from .mqtt_link import GatewayMqttLink, MqttLink, MqttMessage
 from .triggers import TriggerData
 
 __all__ = [
@@ -43,8 +43,8 @@ __all__ = [
     "STATE_ON",
     "Automation",
     "AutomationComponent",
-    "GatewayMqttBridge",
-    "MqttBridge",
+    "GatewayMqttLink",
+    "MqttLink",
     "MqttMessage",
     "TriggerData",
     "async_get_component",
@@ -57,14 +57,14 @@ DATA_AUTOMATION = DOMAIN
 async def async_setup(
     gw: Gateway,
     configs: Sequence[AutomationConfig],
-    bridge: MqttBridge | None = None,
+    link: MqttLink | None = None,
 ) -> AutomationComponent:
     """Create every automation, register `automation.*` services and turn them on.
 
-    `bridge` defaults to `gateway.mqtt` (an mqtt trigger without an `mqtt:` section is logged
+    `link` defaults to `gateway.mqtt` (an mqtt trigger without an `mqtt:` section is logged
     and skipped; an `mqtt.publish` action then fails its run).
     """
-    component = AutomationComponent(gw, configs, bridge or GatewayMqttBridge(gw))
+    component = AutomationComponent(gw, configs, link or GatewayMqttLink(gw))
     gw.data[DATA_AUTOMATION] = component
     component.async_start()
     return component

@@ -15,7 +15,7 @@ from ..const import EVENT_GATEWAY_STOP
 from ..core import Event, Gateway, ServiceCall, callback
 from ..exceptions import GatewayError
 from .automation import Automation
-from .bridge import MqttBridge
+from .mqtt_link import MqttLink
 from .triggers import TriggerData
 
 __all__ = [
@@ -56,14 +56,11 @@ class AutomationComponent:
     listener's work (outputs going to `on_stop`) can interleave with an action.
     """
 
-    def __init__(
-        self, gw: Gateway, configs: Sequence[AutomationConfig], bridge: MqttBridge
-    ) -> None:
+    def __init__(self, gw: Gateway, configs: Sequence[AutomationConfig], link: MqttLink) -> None:
         self.gw = gw
         self._changed = asyncio.Event()
         self.automations: dict[str, Automation] = {
-            config.entity_id: Automation(gw, config, bridge, self._changed.set)
-            for config in configs
+            config.entity_id: Automation(gw, config, link, self._changed.set) for config in configs
         }
         self._remove_stop_listener: Callable[[], None] | None = None
 

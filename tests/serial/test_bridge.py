@@ -8,7 +8,7 @@ import pytest
 
 from gateway.clock import FakeClock
 from hardware.serial_port import BACKOFF_MAXIMUM, SerialPortManager
-from platforms.serial.bridge import SerialBridge, bridge_topics
+from platforms.serial.mqtt_bridge import SerialBridge, bridge_topics
 from tests.serial.conftest import MakeManager, PortRecorder, PtyDevice, Waiters, port_config
 
 pytestmark = pytest.mark.timeout(60)

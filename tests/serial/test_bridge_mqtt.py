@@ -14,7 +14,7 @@ from gateway import mqtt
 from gateway.config.model import CoreConfig, MqttConfig
 from gateway.core import Gateway
 from platforms import serial as serial_component
-from platforms.serial.bridge import bridge_topics
+from platforms.serial.mqtt_bridge import bridge_topics
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.serial.conftest import PtyDevice, port_config
