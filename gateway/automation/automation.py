@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config.automation import AutomationConfig
 from ..core import Gateway, callback
 from ..exceptions import GatewayError
 from .conditions import condition_holds
+from .config import AutomationConfig
 from .mqtt_link import MqttLink
 from .script import Run
 from .triggers import TriggerData, async_attach_trigger, describe_trigger

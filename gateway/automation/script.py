@@ -13,16 +13,16 @@ from typing import Any, TypeVar
 
 import voluptuous as vol
 
-from ..config.automation import (
+from ..core import Gateway, callback
+from ..event import async_call_later
+from ..exceptions import GatewayError
+from .action_config import (
     Action,
     DelayAction,
     MqttPublishAction,
     ServiceAction,
     WaitForTriggerAction,
 )
-from ..core import Gateway, callback
-from ..event import async_call_later
-from ..exceptions import GatewayError
 from .mqtt_link import MqttLink
 from .triggers import TriggerData, async_attach_trigger
 

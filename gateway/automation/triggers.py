@@ -11,7 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.automation import (
+from ..core import Event, Gateway, State, callback
+from ..event import async_call_later, async_track_state_change, async_track_time_interval
+from .conditions import numeric_value
+from .mqtt_link import MqttLink, MqttMessage
+from .trigger_config import (
     EventTrigger,
     IntervalTrigger,
     MqttTrigger,
@@ -19,10 +23,6 @@ from ..config.automation import (
     StateTrigger,
     Trigger,
 )
-from ..core import Event, Gateway, State, callback
-from ..event import async_call_later, async_track_state_change, async_track_time_interval
-from .conditions import numeric_value
-from .mqtt_link import MqttLink, MqttMessage
 
 __all__ = ["TriggerAction", "TriggerData", "async_attach_trigger", "describe_trigger"]
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.automation import AutomationComponent, MqttMessage, async_setup
-from gateway.config.automation import AutomationConfig, validate_automation
+from gateway.automation import async_setup
+from gateway.automation.component import AutomationComponent
+from gateway.automation.config import AutomationConfig, validate_automation
+from gateway.automation.mqtt_link import MqttMessage
 from gateway.core import Gateway, callback
 from gateway.domains import async_setup_domain
 from gateway.domains.switch import SERVICES as SWITCH_SERVICES

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import voluptuous as vol
 
-from gateway.config import HostInfo, load_config
-from gateway.config.automation import (
+from gateway.automation.config import (
     AndCondition,
     AutomationConfig,
     DelayAction,
@@ -26,6 +28,7 @@ from gateway.config.automation import (
     WaitForTriggerAction,
     validate_automation,
 )
+from gateway.config import HostInfo, load_config
 from gateway.exceptions import ConfigError
 from tests.automation.conftest import parse
 
@@ -159,6 +162,54 @@ automation:
     assert [automation.id for automation in config.automations] == ["first", "second"]
     assert config.automations[0].source == f"{path}:3"
     assert config.automations[1].source == f"{path}:6"
+
+
+SCHEMA_ONLY_PROBE = """\
+import json, sys
+from pathlib import Path
+from gateway.config import load_config
+from gateway.loader import resolve_platform_schema
+
+config = load_config(Path(sys.argv[1]), resolve_platform_schema)
+assert [automation.id for automation in config.automations] == ["fan"], config.automations
+print(json.dumps(sorted(sys.modules)))
+"""
+AUTOMATION_RUNTIME = (
+    "gateway.automation.automation",
+    "gateway.automation.component",
+    "gateway.automation.conditions",
+    "gateway.automation.mqtt_link",
+    "gateway.automation.script",
+    "gateway.automation.triggers",
+)
+
+
+def test_validating_automations_loads_the_schema_not_the_runtime(tmp_path: Path) -> None:
+    """`check-config` and the daemon's start validate with `gateway.automation.config`; the
+    package must not drag its runtime in with it (run in a fresh interpreter)."""
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(
+        """\
+switch: [{platform: virtual, name: Fan}]
+automation:
+  - id: fan
+    trigger: [{platform: state, entity_id: switch.fan, to: "ON"}]
+    condition: [{condition: state, entity_id: switch.fan, state: "ON"}]
+    action: [{delay: 1}, {service: switch.turn_off, entity_id: switch.fan}]
+"""
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SCHEMA_ONLY_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.splitlines()[-1]))
+    assert "gateway.automation.config" in loaded
+    assert loaded.isdisjoint(AUTOMATION_RUNTIME), sorted(loaded.intersection(AUTOMATION_RUNTIME))
 
 
 def test_load_config_reports_every_automation_error_with_line_numbers(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ NOT_CONFIGURED = (
     "serial",
     "serial_asyncio",
     "gateway.automation",
-    "gateway.config.automation",
+    "gateway.automation.config",
     "gateway.announce",
     "gateway.discovery",
 )
