@@ -4,10 +4,9 @@
 - `private_broker` (function): a broker of its own, for tests that kill or restart it.
 - `tls_material` (session): a CA, server and client certificates made with `openssl`.
 - `MqttProbe`: a test-side client that records what it receives and waits for conditions.
-- `join_default_executor`: joins the loop's default executor (aiomqtt connects there) before
-  the root conftest's thread-leak check. Not autouse: a directory's conftest requests it from
-  an autouse fixture, a module with `pytestmark = pytest.mark.usefixtures(...)`; either way it
-  is set up after, and torn down before, the root's autouse leak checks.
+- `join_default_executor`: joins the loop's default executor (aiomqtt connects there). The
+  root conftest now does this after every test (`joined_default_executor`, autouse); this one
+  stays only while tests/mqtt/conftest.py still requests it, and goes with that request.
 - `real_gw`: a running gateway on the loop's clock (reconnect backoff needs real time).
 """
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 _R = TypeVar("_R")
+ROOT = Path(__file__).resolve().parents[1]
+_PRINT_MODULES = "\nimport json as _json, sys as _sys\nprint(_json.dumps(sorted(_sys.modules)))\n"
 
 
 async def in_thread(target: Callable[..., _R], *args: Any, name: str = "test-thread") -> _R:
@@ -37,3 +43,22 @@ async def in_thread(target: Callable[..., _R], *args: Any, name: str = "test-thr
         return await future
     finally:
         thread.join()
+
+
+def modules_loaded_by(script: str, *args: str) -> set[str]:
+    """Run `script` with `args` in a fresh interpreter; the modules it had imported at its end.
+
+    Every module imported stays resident, so this is how a test shows what a code path loads
+    (this interpreter has imported them all).
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", script + _PRINT_MODULES, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    return set(loaded)

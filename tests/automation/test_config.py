@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +28,7 @@ from gateway.automation.config import (
 from gateway.config import HostInfo, load_config
 from gateway.exceptions import ConfigError
 from tests.automation.conftest import parse
+from tests.helpers import modules_loaded_by
 
 HOST = HostInfo("pi", False, Path("/home/pi"), {})
 
@@ -165,14 +163,13 @@ automation:
 
 
 SCHEMA_ONLY_PROBE = """\
-import json, sys
+import sys
 from pathlib import Path
 from gateway.config import load_config
 from gateway.loader import resolve_platform_schema
 
 config = load_config(Path(sys.argv[1]), resolve_platform_schema)
 assert [automation.id for automation in config.automations] == ["fan"], config.automations
-print(json.dumps(sorted(sys.modules)))
 """
 AUTOMATION_RUNTIME = (
     "gateway.automation.automation",
@@ -198,16 +195,7 @@ automation:
     action: [{delay: 1}, {service: switch.turn_off, entity_id: switch.fan}]
 """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", SCHEMA_ONLY_PROBE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(json.loads(result.stdout.splitlines()[-1]))
+    loaded = modules_loaded_by(SCHEMA_ONLY_PROBE, str(path))
     assert "gateway.automation.config" in loaded
     assert loaded.isdisjoint(AUTOMATION_RUNTIME), sorted(loaded.intersection(AUTOMATION_RUNTIME))
 

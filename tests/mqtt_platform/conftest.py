@@ -34,11 +34,6 @@ SERVICES: Mapping[str, ServiceTable] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _joins_default_executor(join_default_executor: None) -> None:
-    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
-
-
 @pytest.fixture
 async def mqtt_data(gw: Gateway, mqtt_broker: Mosquitto) -> MqttData:
     """MQTT set up on `gw` (fake clock) and in sync with the session broker."""
