@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
@@ -47,18 +49,27 @@ class Node:
         return f"{self.base}/{NODE_ID}"
 
 
+StartGateway = Callable[..., tuple[GatewayProcess, Node]]
+
+
+@pytest.fixture
 def start_gateway(
-    make: MakeProcess, broker: Mosquitto, folder: Path, keepalive: int = 30
-) -> tuple[GatewayProcess, Node]:
-    """Write the config and start the process (blocking: call it in a thread)."""
-    node = Node()
-    config = CONFIG.format(
-        node_id=NODE_ID, state_dir=folder / "state", port=broker.port, keepalive=keepalive,
-        client_id=node.client_id, base=node.base,
-    )  # fmt: skip
-    process = make(config)
-    process.start()
-    return process, node
+    gateway_processes: MakeProcess, mqtt_broker: Mosquitto, tmp_path: Path
+) -> StartGateway:
+    """`start(keepalive=30)` writes the config and starts the process; it blocks, so tests
+    call it in a thread."""
+
+    def start(keepalive: int = 30) -> tuple[GatewayProcess, Node]:
+        node = Node()
+        config = CONFIG.format(
+            node_id=NODE_ID, state_dir=tmp_path / "state", port=mqtt_broker.port,
+            keepalive=keepalive, client_id=node.client_id, base=node.base,
+        )  # fmt: skip
+        process = gateway_processes(config)
+        process.start()
+        return process, node
+
+    return start
 
 
 async def _online_probe(make: ProbeFactory, broker: Mosquitto, node: Node) -> MqttProbe:
@@ -76,12 +87,9 @@ async def _online_probe(make: ProbeFactory, broker: Mosquitto, node: Node) -> Mq
 
 
 async def test_lwt_offline_when_the_process_is_killed(
-    mqtt_broker: Mosquitto,
-    gateway_processes: MakeProcess,
-    tmp_path: Path,
-    mqtt_probe_factory: ProbeFactory,
+    mqtt_broker: Mosquitto, start_gateway: StartGateway, mqtt_probe_factory: ProbeFactory
 ) -> None:
-    process, node = await in_thread(start_gateway, gateway_processes, mqtt_broker, tmp_path)
+    process, node = await in_thread(start_gateway)
     probe = await _online_probe(mqtt_probe_factory, mqtt_broker, node)
     process.send(signal.SIGKILL)
     await probe.wait_for_value(f"{node.node_base}/status", "offline")
@@ -89,12 +97,9 @@ async def test_lwt_offline_when_the_process_is_killed(
 
 
 async def test_sigterm_publishes_offline_and_exits_zero(
-    mqtt_broker: Mosquitto,
-    gateway_processes: MakeProcess,
-    tmp_path: Path,
-    mqtt_probe_factory: ProbeFactory,
+    mqtt_broker: Mosquitto, start_gateway: StartGateway, mqtt_probe_factory: ProbeFactory
 ) -> None:
-    process, node = await in_thread(start_gateway, gateway_processes, mqtt_broker, tmp_path)
+    process, node = await in_thread(start_gateway)
     probe = await _online_probe(mqtt_probe_factory, mqtt_broker, node)
     # MQTT is up before the runner installs its signal handlers; wait for those.
     await in_thread(process.wait_for_output, "Boardgate running")
@@ -108,16 +113,11 @@ async def test_sigterm_publishes_offline_and_exits_zero(
 
 
 async def test_commands_sent_while_the_process_is_frozen_are_delivered(
-    mqtt_broker: Mosquitto,
-    gateway_processes: MakeProcess,
-    tmp_path: Path,
-    mqtt_probe_factory: ProbeFactory,
+    mqtt_broker: Mosquitto, start_gateway: StartGateway, mqtt_probe_factory: ProbeFactory
 ) -> None:
     """SIGSTOP past the keepalive: the broker drops the gateway (its LWT says offline) and
     keeps QoS 1 commands in its session; after SIGCONT the gateway reconnects and acts."""
-    process, node = await in_thread(
-        functools.partial(start_gateway, gateway_processes, mqtt_broker, tmp_path, keepalive=5)
-    )
+    process, node = await in_thread(functools.partial(start_gateway, keepalive=5))
     probe = await _online_probe(mqtt_probe_factory, mqtt_broker, node)
     b = node.node_base
     process.send(signal.SIGSTOP)
