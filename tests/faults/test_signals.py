@@ -84,7 +84,7 @@ class Traffic:
         while True:
             await self._probe.publish(self._topic, "TOGGLE")
             self.sent += 1
-            self._probe._check_waiters()
+            self._probe.waiters.check()
 
     async def stop(self) -> None:
         self._task.cancel()
