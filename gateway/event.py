@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .clock import TimerHandle
 from .const import EVENT_STATE_CHANGED
 from .core import Event, Gateway, Job, State, callback
-from .util.async_ import run_callback_threadsafe
 
 __all__ = [
     "async_call_later",
     "async_track_state_change",
     "async_track_time_interval",
-    "track_state_change",
 ]
-
-_LOGGER = logging.getLogger(__name__)
 
 CANCEL = Callable[[], None]
 
@@ -95,19 +90,3 @@ def async_track_state_change(
             gw.async_run_job(job, entity_id, event.data["old_state"], event.data["new_state"])
 
     return gw.bus.async_listen(EVENT_STATE_CHANGED, on_state_changed)
-
-
-def track_state_change(
-    gw: Gateway,
-    entity_ids: str | Iterable[str],
-    action: Callable[[str, State | None, State | None], Any],
-) -> CANCEL:
-    """Thread-safe `async_track_state_change`; the canceller is thread-safe too."""
-    remove = run_callback_threadsafe(
-        gw.loop, async_track_state_change, gw, entity_ids, action
-    ).result()
-
-    def remove_threadsafe() -> None:
-        run_callback_threadsafe(gw.loop, remove).result()
-
-    return remove_threadsafe

@@ -30,7 +30,3 @@ class InvalidEntityId(GatewayError):
 
 class BlockingCallError(GatewayError, RuntimeError):
     """A blocking call was made in the event loop thread (debug mode)."""
-
-
-class PlatformNotReady(GatewayError):
-    """A platform could not set up yet (e.g. hardware missing)."""

@@ -31,8 +31,6 @@ __all__ = ["StateDir", "StateFile", "read_json", "write_json_atomic"]
 
 _LOGGER = logging.getLogger(__name__)
 
-BLOCKING = True
-
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """The file's JSON object, or None when it is missing or unreadable (logged). Blocking."""

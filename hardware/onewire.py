@@ -20,7 +20,6 @@ from typing import Final
 from .errors import HardwareError
 
 __all__ = [
-    "BLOCKING",
     "OneWireCrcError",
     "OneWireError",
     "OneWireMissing",
@@ -28,7 +27,6 @@ __all__ = [
     "parse_w1_slave",
 ]
 
-BLOCKING: Final = True
 POWER_ON_RESET_MILLI: Final = 85000  # what a DS18B20 reports before its first conversion
 _SENSOR_ID_RE: Final = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{12}$")
 _TEMP_RE: Final = re.compile(r"\bt=(-?\d+)\s*$")

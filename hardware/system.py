@@ -12,8 +12,6 @@ from pathlib import Path
 
 __all__ = ["SystemReader", "SystemReading"]
 
-BLOCKING = True  # every call here touches sysfs/procfs
-
 
 @dataclass(frozen=True, slots=True)
 class SystemReading:

@@ -70,6 +70,18 @@ async def no_leaked_tasks_or_timers() -> AsyncIterator[None]:
 
 
 @pytest.fixture(autouse=True)
+async def joined_default_executor(
+    no_leaked_threads: None, no_leaked_tasks_or_timers: None
+) -> AsyncIterator[None]:
+    """Join the loop's default executor (aiomqtt connects there, `in_thread` runs there).
+
+    It requests the leak checks so that it is torn down before them: its threads are no leak.
+    """
+    yield
+    await asyncio.get_running_loop().shutdown_default_executor()
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail a test that logged an error it did not clear."""
     caplog.set_level(logging.INFO)

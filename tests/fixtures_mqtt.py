@@ -4,10 +4,9 @@
 - `private_broker` (function): a broker of its own, for tests that kill or restart it.
 - `tls_material` (session): a CA, server and client certificates made with `openssl`.
 - `MqttProbe`: a test-side client that records what it receives and waits for conditions.
-- `join_default_executor`: joins the loop's default executor (aiomqtt connects there) before
-  the root conftest's thread-leak check. Not autouse: a directory's conftest requests it from
-  an autouse fixture, a module with `pytestmark = pytest.mark.usefixtures(...)`; either way it
-  is set up after, and torn down before, the root's autouse leak checks.
+- `join_default_executor`: joins the loop's default executor (aiomqtt connects there). The
+  root conftest now does this after every test (`joined_default_executor`, autouse); this one
+  stays only while tests/mqtt/conftest.py still requests it, and goes with that request.
 - `real_gw`: a running gateway on the loop's clock (reconnect backoff needs real time).
 """
 
@@ -36,6 +35,7 @@ from gateway.core import Gateway
 from gateway.mqtt.socket_guard import guard_socket_registration
 from tests.broker import MOSQUITTO, BrokerTls, Mosquitto
 from tests.conftest import assert_stops_clean
+from tests.helpers import Waiters
 
 __all__ = ["MqttProbe", "TlsMaterial"]
 
@@ -216,7 +216,7 @@ class MqttProbe:
         self.persistent = persistent
         self.messages: list[aiomqtt.Message] = []
         self.latest: dict[str, bytes] = {}
-        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self.waiters = Waiters()
         self._client: aiomqtt.Client | None = None
         self._reader: asyncio.Task[None] | None = None
 
@@ -277,14 +277,9 @@ class MqttProbe:
             async for message in client.messages:
                 self.messages.append(message)
                 self.latest[message.topic.value] = bytes(message.payload)  # type: ignore[arg-type]
-                self._check_waiters()
+                self.waiters.check()
         except aiomqtt.MqttError:
             pass
-
-    def _check_waiters(self) -> None:
-        for predicate, future in list(self._waiters):
-            if not future.done() and predicate():
-                future.set_result(None)
 
     async def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         await self.client.subscribe(topic_filter, qos)
@@ -298,20 +293,11 @@ class MqttProbe:
     async def wait_until(
         self, predicate: Callable[[], bool], timeout: float = WAIT_TIMEOUT, what: str = ""
     ) -> None:
-        """Wait until `predicate()` holds, re-checked on every message."""
-        if predicate():
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (predicate, future)
-        self._waiters.append(entry)
+        """Wait until `predicate()` holds, re-checked on every message (and `waiters.check()`)."""
         try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise AssertionError(
-                f"timed out waiting for {what or predicate}; latest: {self.latest}"
-            ) from None
-        finally:
-            self._waiters.remove(entry)
+            await self.waiters.wait(predicate, what or str(predicate), timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; latest: {self.latest}") from None
 
     async def wait_for_value(
         self, topic: str, payload: bytes | str, timeout: float = WAIT_TIMEOUT

@@ -3,7 +3,9 @@
 One helper for every test that drives the daemon from outside: it writes the config, starts the
 process with its output in a log file, sends signals, waits for log lines and exit codes, and is
 killed by the fixture after the test. Its blocking methods are meant to be called in a thread
-(`tests.helpers.in_thread`) from async tests.
+(`tests.helpers.in_thread`) from async tests. The benchmarks (`tests/bench/process.py`) use it
+too: `spawned` is when the process was started, `stop()` ends it as systemd would.
+BOARDGATE_TEST_DEBUG=1 in the environment runs every such process with `--debug`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TIMEOUT = 10.0
+DEBUG_FROM_ENVIRONMENT = bool(os.environ.get("BOARDGATE_TEST_DEBUG"))
 
 
 class GatewayProcess:
     """One daemon process; `config` is written to `folder/<name>.yaml` before it starts."""
 
     def __init__(
-        self, folder: Path, config: str, *, name: str = "boardgate", debug: bool = False
+        self,
+        folder: Path,
+        config: str,
+        *,
+        name: str = "boardgate",
+        debug: bool = DEBUG_FROM_ENVIRONMENT,
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.config_path = folder / f"{name}.yaml"
@@ -34,12 +42,14 @@ class GatewayProcess:
         self.config_path.write_text(config)
         self.debug = debug
         self.process: subprocess.Popen[bytes] | None = None
+        self.spawned = 0.0  # time.perf_counter() when started
 
     def start(self, *extra_args: str, env: dict[str, str] | None = None) -> None:
         args = [sys.executable, "-m", "gateway", "run", "-c", str(self.config_path)]
         if self.debug:
             args.append("--debug")
         with self.log_path.open("ab") as log:
+            self.spawned = time.perf_counter()
             self.process = subprocess.Popen(
                 [*args, *extra_args],
                 cwd=ROOT,
@@ -60,6 +70,11 @@ class GatewayProcess:
     def wait(self, timeout: float = DEFAULT_TIMEOUT) -> int:
         assert self.process is not None, "not started"
         return self.process.wait(timeout)
+
+    def stop(self, timeout: float = DEFAULT_TIMEOUT) -> int:
+        """SIGTERM, then the exit code."""
+        self.send(signal.SIGTERM)
+        return self.wait(timeout)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

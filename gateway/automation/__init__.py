@@ -2,7 +2,7 @@
 
 They use only the event bus, the state machine and services, so automations over local
 entities keep working while the broker is away; `mqtt` triggers and `mqtt.publish` actions go
-through an `MqttBridge` (by default `gateway.mqtt`, whose publish queues while offline).
+through an `MqttLink` (by default `gateway.mqtt`, whose publish queues while offline).
 
 ```yaml
 automation:
@@ -14,60 +14,45 @@ automation:
       - {delay: 300}
       - {service: switch.turn_off, entity_id: switch.relay_1}
 ```
+
+The package itself imports nothing: config validation imports the schema
+(`gateway.automation.config`) for every config with automations, and with it this file, so the
+runtime (`component`, `automation`, `script`, `triggers`, `conditions`, `mqtt_link`) is imported
+only by `async_setup`, in the thread pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING, Final
 
-from ..config.automation import AutomationConfig
-from ..core import Gateway
-from .automation import STATE_OFF, STATE_ON, Automation
-from .bridge import GatewayMqttBridge, MqttBridge, MqttMessage
-from .component import (
-    DOMAIN,
-    SERVICE_TRIGGER,
-    SERVICE_TURN_OFF,
-    SERVICE_TURN_ON,
-    AutomationComponent,
-)
-from .triggers import TriggerData
+if TYPE_CHECKING:
+    from ..core import Gateway
+    from .component import AutomationComponent
+    from .config import AutomationConfig
+    from .mqtt_link import MqttLink
 
-__all__ = [
-    "DATA_AUTOMATION",
-    "DOMAIN",
-    "SERVICE_TRIGGER",
-    "SERVICE_TURN_OFF",
-    "SERVICE_TURN_ON",
-    "STATE_OFF",
-    "STATE_ON",
-    "Automation",
-    "AutomationComponent",
-    "GatewayMqttBridge",
-    "MqttBridge",
-    "MqttMessage",
-    "TriggerData",
-    "async_get_component",
-    "async_setup",
-]
+__all__ = ["DATA_AUTOMATION", "DOMAIN", "async_get_component", "async_setup"]
 
-DATA_AUTOMATION = DOMAIN
+DOMAIN: Final = "automation"
+DATA_AUTOMATION: Final = DOMAIN
 
 
 async def async_setup(
     gw: Gateway,
     configs: Sequence[AutomationConfig],
-    bridge: MqttBridge | None = None,
+    link: MqttLink | None = None,
 ) -> AutomationComponent:
     """Create every automation, register `automation.*` services and turn them on.
 
-    `bridge` defaults to `gateway.mqtt` (an mqtt trigger without an `mqtt:` section is logged
+    `link` defaults to `gateway.mqtt` (an mqtt trigger without an `mqtt:` section is logged
     and skipped; an `mqtt.publish` action then fails its run).
     """
-    component = AutomationComponent(gw, configs, bridge or GatewayMqttBridge(gw))
-    gw.data[DATA_AUTOMATION] = component
-    component.async_start()
-    return component
+    await gw.async_add_executor_job(import_module, f"{__name__}.component")
+    from .component import async_start_automations  # imported just above: no file read here
+
+    return async_start_automations(gw, configs, link)
 
 
 def async_get_component(gw: Gateway) -> AutomationComponent | None:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config.automation import AutomationConfig
 from ..core import Gateway, callback
 from ..exceptions import GatewayError
-from .bridge import MqttBridge
 from .conditions import condition_holds
+from .config import AutomationConfig
+from .mqtt_link import MqttLink
 from .script import Run
 from .triggers import TriggerData, async_attach_trigger, describe_trigger
 
@@ -45,13 +45,13 @@ class Automation:
         self,
         gw: Gateway,
         config: AutomationConfig,
-        bridge: MqttBridge,
+        link: MqttLink,
         on_change: Callable[[], None],
     ) -> None:
         self.gw = gw
         self.config = config
         self.entity_id = config.entity_id
-        self._bridge = bridge
+        self._link = link
         self._on_change = on_change
         self._enabled = False
         self._removers: list[Callable[[], None]] = []
@@ -90,7 +90,7 @@ class Automation:
             for index, trigger in enumerate(self.config.triggers, start=1):
                 try:
                     remove = async_attach_trigger(
-                        self.gw, self._bridge, trigger, self._async_triggered
+                        self.gw, self._link, trigger, self._async_triggered
                     )
                 except (GatewayError, ValueError) as exc:
                     _LOGGER.error(
@@ -201,7 +201,7 @@ class Automation:
     @callback
     def _async_start_run(self, data: TriggerData) -> None:
         _LOGGER.debug("%s: %s; running the actions", self.entity_id, data.description)
-        run = Run(self.gw, self._bridge, self.entity_id, self.config.actions, data, self._on_change)
+        run = Run(self.gw, self._link, self.entity_id, self.config.actions, data, self._on_change)
         self._runs.append(run)
         run.task.add_done_callback(functools.partial(self._async_run_done, run))
         self.async_write_state()

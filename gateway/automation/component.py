@@ -10,25 +10,26 @@ from typing import Any, Final
 import voluptuous as vol
 
 from ..config import cv
-from ..config.automation import AutomationConfig, entity_ids
 from ..const import EVENT_GATEWAY_STOP
 from ..core import Event, Gateway, ServiceCall, callback
 from ..exceptions import GatewayError
+from . import DATA_AUTOMATION, DOMAIN
 from .automation import Automation
-from .bridge import MqttBridge
+from .config import AutomationConfig
+from .config_validators import entity_ids
+from .mqtt_link import GatewayMqttLink, MqttLink
 from .triggers import TriggerData
 
 __all__ = [
-    "DOMAIN",
     "SERVICE_TRIGGER",
     "SERVICE_TURN_OFF",
     "SERVICE_TURN_ON",
     "AutomationComponent",
+    "async_start_automations",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 
-DOMAIN: Final = "automation"
 SERVICE_TURN_ON: Final = "turn_on"
 SERVICE_TURN_OFF: Final = "turn_off"
 SERVICE_TRIGGER: Final = "trigger"
@@ -49,6 +50,17 @@ _TRIGGER: Final = vol.Schema(
 )
 
 
+@callback
+def async_start_automations(
+    gw: Gateway, configs: Sequence[AutomationConfig], link: MqttLink | None
+) -> AutomationComponent:
+    """`gateway.automation.async_setup` once the runtime is imported; `link` None is MQTT."""
+    component = AutomationComponent(gw, configs, link or GatewayMqttLink(gw))
+    gw.data[DATA_AUTOMATION] = component
+    component.async_start()
+    return component
+
+
 class AutomationComponent:
     """Owns the automations: starts them, serves `automation.*` and stops them first on stop.
 
@@ -56,14 +68,11 @@ class AutomationComponent:
     listener's work (outputs going to `on_stop`) can interleave with an action.
     """
 
-    def __init__(
-        self, gw: Gateway, configs: Sequence[AutomationConfig], bridge: MqttBridge
-    ) -> None:
+    def __init__(self, gw: Gateway, configs: Sequence[AutomationConfig], link: MqttLink) -> None:
         self.gw = gw
         self._changed = asyncio.Event()
         self.automations: dict[str, Automation] = {
-            config.entity_id: Automation(gw, config, bridge, self._changed.set)
-            for config in configs
+            config.entity_id: Automation(gw, config, link, self._changed.set) for config in configs
         }
         self._remove_stop_listener: Callable[[], None] | None = None
 
@@ -90,8 +99,8 @@ class AutomationComponent:
             self.gw.services.async_remove(DOMAIN, service)
         for entity_id in self.automations:
             self.gw.states.async_remove(entity_id)
-        if self.gw.data.get(DOMAIN) is self:
-            del self.gw.data[DOMAIN]
+        if self.gw.data.get(DATA_AUTOMATION) is self:
+            del self.gw.data[DATA_AUTOMATION]
 
     @callback
     def _async_gateway_stop(self, _event: Event) -> None:

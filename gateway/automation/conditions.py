@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..config.automation import (
+from ..core import State
+from .condition_config import (
     AndCondition,
     Condition,
     NotCondition,
@@ -13,7 +14,6 @@ from ..config.automation import (
     OrCondition,
     StateCondition,
 )
-from ..core import State
 
 __all__ = ["GetState", "condition_holds", "numeric_value"]
 

@@ -13,17 +13,17 @@ from typing import Any, TypeVar
 
 import voluptuous as vol
 
-from ..config.automation import (
+from ..core import Gateway, callback
+from ..event import async_call_later
+from ..exceptions import GatewayError
+from .action_config import (
     Action,
     DelayAction,
     MqttPublishAction,
     ServiceAction,
     WaitForTriggerAction,
 )
-from ..core import Gateway, callback
-from ..event import async_call_later
-from ..exceptions import GatewayError
-from .bridge import MqttBridge
+from .mqtt_link import MqttLink
 from .triggers import TriggerData, async_attach_trigger
 
 __all__ = ["Run", "describe_action"]
@@ -56,14 +56,14 @@ class Run:
     def __init__(
         self,
         gw: Gateway,
-        bridge: MqttBridge,
+        link: MqttLink,
         entity_id: str,
         actions: tuple[Action, ...],
         trigger: TriggerData,
         on_park: Callable[[], None],
     ) -> None:
         self._gw = gw
-        self._bridge = bridge
+        self._link = link
         self.entity_id = entity_id
         self.trigger = trigger
         self._actions = actions
@@ -107,7 +107,7 @@ class Run:
                 data["entity_id"] = list(action.entity_ids)
             await self._gw.services.async_call(action.domain, action.service, data)
         elif isinstance(action, MqttPublishAction):
-            self._bridge.async_publish(action.topic, action.payload, action.qos, action.retain)
+            self._link.async_publish(action.topic, action.payload, action.qos, action.retain)
         elif isinstance(action, DelayAction):
             await self._async_delay(action.seconds)
         else:
@@ -131,7 +131,7 @@ class Run:
         removers: list[Callable[[], None]] = []
         try:
             for trigger in action.triggers:
-                removers.append(async_attach_trigger(self._gw, self._bridge, trigger, on_trigger))
+                removers.append(async_attach_trigger(self._gw, self._link, trigger, on_trigger))
             if action.timeout is not None:
                 removers.append(
                     async_call_later(

@@ -7,12 +7,15 @@ them with a `FakeClock`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.automation import (
+from ..core import Event, Gateway, State, callback
+from ..event import async_call_later, async_track_state_change, async_track_time_interval
+from .conditions import numeric_value
+from .mqtt_link import MqttLink, MqttMessage
+from .trigger_config import (
     EventTrigger,
     IntervalTrigger,
     MqttTrigger,
@@ -20,14 +23,8 @@ from ..config.automation import (
     StateTrigger,
     Trigger,
 )
-from ..core import Event, Gateway, State, callback
-from ..event import async_call_later, async_track_state_change, async_track_time_interval
-from .bridge import MqttBridge, MqttMessage
-from .conditions import numeric_value
 
 __all__ = ["TriggerAction", "TriggerData", "async_attach_trigger", "describe_trigger"]
-
-_LOGGER = logging.getLogger(__name__)
 
 Remover = Callable[[], None]
 
@@ -62,7 +59,7 @@ def describe_trigger(trigger: Trigger) -> str:
 
 @callback
 def async_attach_trigger(
-    gw: Gateway, bridge: MqttBridge, trigger: Trigger, action: TriggerAction
+    gw: Gateway, link: MqttLink, trigger: Trigger, action: TriggerAction
 ) -> Remover:
     """Start listening; an mqtt trigger raises GatewayError when MQTT is not set up."""
     if isinstance(trigger, StateTrigger):
@@ -70,7 +67,7 @@ def async_attach_trigger(
     if isinstance(trigger, NumericStateTrigger):
         return _NumericWatch(gw, trigger, action).remove
     if isinstance(trigger, MqttTrigger):
-        return _attach_mqtt(bridge, trigger, action)
+        return _attach_mqtt(link, trigger, action)
     if isinstance(trigger, IntervalTrigger):
         return _attach_interval(gw, trigger, action)
     return _attach_event(gw, trigger, action)
@@ -187,7 +184,7 @@ class _NumericWatch(_Watch):
         )
 
 
-def _attach_mqtt(bridge: MqttBridge, trigger: MqttTrigger, action: TriggerAction) -> Remover:
+def _attach_mqtt(link: MqttLink, trigger: MqttTrigger, action: TriggerAction) -> Remover:
     wanted = trigger.payload.encode() if trigger.payload is not None else None
 
     @callback
@@ -203,7 +200,7 @@ def _attach_mqtt(bridge: MqttBridge, trigger: MqttTrigger, action: TriggerAction
             )
         )
 
-    return bridge.async_subscribe(trigger.topic, received)
+    return link.async_subscribe(trigger.topic, received)
 
 
 def _attach_interval(gw: Gateway, trigger: IntervalTrigger, action: TriggerAction) -> Remover:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
-    from gateway.config.automation import AutomationConfig
+    from gateway.automation.config import AutomationConfig
 
 __all__ = [
     "PIN_FACTORIES",

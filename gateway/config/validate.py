@@ -35,7 +35,7 @@ from gateway.config.yaml_loader import find_mark
 from gateway.const import DOMAINS
 
 if TYPE_CHECKING:
-    from gateway.config.automation import AutomationConfig
+    from gateway.automation.config import AutomationConfig
 
 __all__ = ["NOTHING_TO_RUN", "ResolveSchema", "check_config", "does_something", "validate_config"]
 
@@ -198,7 +198,7 @@ class _Checker:
         items = list(self.items("automation"))
         if not items:
             return ()
-        from gateway.config.automation import AUTOMATION_KEYS, mqtt_paths, validate_automation
+        from gateway.automation.config import AUTOMATION_KEYS, mqtt_paths, validate_automation
 
         found: list[AutomationConfig] = []
         first: dict[str, str] = {}

@@ -23,7 +23,6 @@ from .broker import DemoBroker, start_demo_broker
 
 __all__ = ["run_demo"]
 
-_LOGGER = logging.getLogger(__name__)
 NODE_ID = "demo"
 DOORBELL_PIN = 27
 WATER_METER_PIN = 5

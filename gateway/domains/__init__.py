@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +12,6 @@ if TYPE_CHECKING:
     from ..config.model import PlatformEntry
 
 __all__ = ["async_setup_domain"]
-
-_LOGGER = logging.getLogger(__name__)
 
 ServiceTable = Mapping[str, tuple[Mapping[Any, Any], str]]
 

@@ -17,11 +17,11 @@ light:
 ```
 Payloads are data, never code: a value is taken with `value_json` (a dotted path, list indices
 allowed) or `value_regex` (the first group), else the whole payload, stripped; `payload_on` and
-`payload_off` are compared by value (`payload.same_value`). A payload the entity cannot use
+`payload_off` are compared by value (`device_payloads.same_value`). A payload the entity cannot use
 leaves its state as it was (logged at debug, and as a warning at most once per
 `IGNORED_WARNING_INTERVAL` per entity). The state is what the device reports on `state_topic`;
 without one (or with `optimistic: true`) it is what the gateway last commanded.
 
-Modules: `payload` (pure parsing and encoding), `schema` (shared config fields and checks),
+Modules: `device_payloads` (pure parsing and encoding), `schema` (shared config fields and checks),
 `entity` (subscriptions, availability, `expire_after`), then one module per domain.
 """

@@ -24,8 +24,8 @@ from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.util.extract import ValueExtractor
 
+from .device_payloads import Scalar, extract, extracts_text, match_on_off
 from .entity import MqttEntity, async_require_mqtt
-from .payload import Scalar, extract, extracts_text, match_on_off
 from .schema import ENTITY_FIELDS, VALUE_FIELDS, MqttValueConfig, at_most_one_extractor, payload
 
 __all__ = [

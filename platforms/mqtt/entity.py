@@ -21,7 +21,7 @@ from gateway.exceptions import GatewayError
 from gateway.mqtt import ReceiveMessage
 from gateway.util.extract import ValueExtractor, ValueNotFound
 
-from .payload import decode, same_value
+from .device_payloads import decode, same_value
 from .schema import MqttEntityConfig
 
 __all__ = ["IGNORED_WARNING_INTERVAL", "MqttEntity", "async_require_mqtt"]

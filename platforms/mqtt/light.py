@@ -26,8 +26,8 @@ from gateway.core import Gateway
 from gateway.domains.light import LightEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 
+from .device_payloads import FULL_BRIGHTNESS, light_command, parse_light_report
 from .entity import MqttEntity, async_require_mqtt
-from .payload import FULL_BRIGHTNESS, light_command, parse_light_report
 from .schema import (
     COMMAND_FIELDS,
     ENTITY_FIELDS,

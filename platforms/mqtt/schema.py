@@ -26,7 +26,7 @@ from gateway.config.cv import (  # the value fields are shared with serial senso
 )
 from gateway.config.model import EntityConfig
 
-from .payload import Scalar
+from .device_payloads import Scalar
 
 __all__ = [
     "COMMAND_FIELDS",

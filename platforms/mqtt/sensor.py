@@ -30,8 +30,8 @@ from gateway.domains.sensor import SensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.util.extract import ValueExtractor, to_state_value
 
+from .device_payloads import extract
 from .entity import MqttEntity, async_require_mqtt
-from .payload import extract
 from .schema import ENTITY_FIELDS, VALUE_FIELDS, MqttValueConfig, at_most_one_extractor
 
 __all__ = ["PLATFORM_SCHEMA", "MqttSensor", "MqttSensorConfig", "async_setup_platform"]

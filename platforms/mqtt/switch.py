@@ -34,8 +34,8 @@ from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.util.extract import ValueExtractor
 
+from .device_payloads import Scalar, encode, extract, extracts_text, match_on_off
 from .entity import MqttEntity, async_require_mqtt
-from .payload import Scalar, encode, extract, extracts_text, match_on_off
 from .schema import (
     COMMAND_FIELDS,
     ENTITY_FIELDS,

@@ -31,7 +31,7 @@ from hardware.serial_port import SerialPortManager, SerialPortSettings
 if TYPE_CHECKING:
     from gateway.config.model import SerialPortConfig
 
-    from .bridge import SerialBridge
+    from .mqtt_bridge import SerialBridge
 
 __all__ = [
     "DATA_SERIAL",
@@ -101,7 +101,7 @@ async def async_setup(gw: Gateway, ports: tuple[SerialPortConfig, ...]) -> None:
 
 @callback
 def _async_bridge(gw: Gateway, data: SerialData, port: SerialPortConfig) -> None:
-    from .bridge import async_setup_mqtt_bridge
+    from .mqtt_bridge import async_setup_mqtt_bridge
 
     try:
         data.bridges[port.id] = async_setup_mqtt_bridge(gw, data.managers[port.id], qos=port.qos)

@@ -1,4 +1,4 @@
-"""Fixtures for the automation suite: a fake MQTT bridge, virtual outputs, and a set-up helper
+"""Fixtures for the automation suite: a fake MQTT link, virtual outputs, and a set-up helper
 that validates automations from YAML text exactly as the config loader does."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.automation import AutomationComponent, MqttMessage, async_setup
-from gateway.config.automation import AutomationConfig, validate_automation
+from gateway.automation import async_setup
+from gateway.automation.component import AutomationComponent
+from gateway.automation.config import AutomationConfig, validate_automation
+from gateway.automation.mqtt_link import MqttMessage
 from gateway.core import Gateway, callback
 from gateway.domains import async_setup_domain
 from gateway.domains.switch import SERVICES as SWITCH_SERVICES
@@ -28,7 +30,7 @@ class FakeMessage:
 
 @dataclass
 class FakeMqtt:
-    """The bridge's contract without a broker: wildcard matching, publishes recorded."""
+    """The link's contract without a broker: wildcard matching, publishes recorded."""
 
     index: SubscriptionIndex[Callable[[MqttMessage], Any]] = field(
         default_factory=SubscriptionIndex
@@ -87,7 +89,7 @@ SetUp = Callable[[str], Awaitable[AutomationComponent]]
 
 @pytest.fixture
 def automations(gw: Gateway, fake_mqtt: FakeMqtt) -> SetUp:
-    """`await automations(yaml_text)` sets up those automations on the fake bridge."""
+    """`await automations(yaml_text)` sets up those automations on the fake link."""
 
     async def set_up(text: str) -> AutomationComponent:
         return await async_setup(gw, parse(text), fake_mqtt)

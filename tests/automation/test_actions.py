@@ -290,7 +290,7 @@ async def test_service_schema_error_is_logged_with_the_automation(
 async def test_without_mqtt_the_mqtt_parts_fail_loudly_and_the_rest_runs(
     gw: Gateway, service_log: ServiceLog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The default bridge is `gateway.mqtt`; with no `mqtt:` section it is not set up."""
+    """The default MQTT link is `gateway.mqtt`; with no `mqtt:` section it is not set up."""
     configs = parse(
         """
 - id: listens

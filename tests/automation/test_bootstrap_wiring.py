@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gateway.automation import async_get_component
+from gateway.automation.config import validate_automation
 from gateway.bootstrap import async_setup_component
-from gateway.config.automation import validate_automation
 from gateway.config.model import Config, CoreConfig, GpioConfig
 from gateway.core import Gateway
 from tests.automation.conftest import ServiceLog

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.automation.conditions import condition_holds, numeric_value
-from gateway.config.automation import (
+from gateway.automation.config import (
     AndCondition,
     Condition,
     NotCondition,

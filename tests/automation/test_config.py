@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import voluptuous as vol
 
-from gateway.config import HostInfo, load_config
-from gateway.config.automation import (
+from gateway.automation.config import (
     AndCondition,
     AutomationConfig,
     DelayAction,
@@ -26,8 +25,10 @@ from gateway.config.automation import (
     WaitForTriggerAction,
     validate_automation,
 )
+from gateway.config import HostInfo, load_config
 from gateway.exceptions import ConfigError
 from tests.automation.conftest import parse
+from tests.helpers import modules_loaded_by
 
 HOST = HostInfo("pi", False, Path("/home/pi"), {})
 
@@ -159,6 +160,44 @@ automation:
     assert [automation.id for automation in config.automations] == ["first", "second"]
     assert config.automations[0].source == f"{path}:3"
     assert config.automations[1].source == f"{path}:6"
+
+
+SCHEMA_ONLY_PROBE = """\
+import sys
+from pathlib import Path
+from gateway.config import load_config
+from gateway.loader import resolve_platform_schema
+
+config = load_config(Path(sys.argv[1]), resolve_platform_schema)
+assert [automation.id for automation in config.automations] == ["fan"], config.automations
+"""
+AUTOMATION_RUNTIME = (
+    "gateway.automation.automation",
+    "gateway.automation.component",
+    "gateway.automation.conditions",
+    "gateway.automation.mqtt_link",
+    "gateway.automation.script",
+    "gateway.automation.triggers",
+)
+
+
+def test_validating_automations_loads_the_schema_not_the_runtime(tmp_path: Path) -> None:
+    """`check-config` and the daemon's start validate with `gateway.automation.config`; the
+    package must not drag its runtime in with it (run in a fresh interpreter)."""
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(
+        """\
+switch: [{platform: virtual, name: Fan}]
+automation:
+  - id: fan
+    trigger: [{platform: state, entity_id: switch.fan, to: "ON"}]
+    condition: [{condition: state, entity_id: switch.fan, state: "ON"}]
+    action: [{delay: 1}, {service: switch.turn_off, entity_id: switch.fan}]
+"""
+    )
+    loaded = modules_loaded_by(SCHEMA_ONLY_PROBE, str(path))
+    assert "gateway.automation.config" in loaded
+    assert loaded.isdisjoint(AUTOMATION_RUNTIME), sorted(loaded.intersection(AUTOMATION_RUNTIME))
 
 
 def test_load_config_reports_every_automation_error_with_line_numbers(tmp_path: Path) -> None:

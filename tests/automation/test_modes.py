@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from gateway.automation import AutomationComponent
+from gateway.automation.component import AutomationComponent
 from gateway.clock import FakeClock
 from gateway.core import Gateway
 from tests.automation.conftest import ServiceLog, SetUp

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from gateway.automation import async_setup
 from gateway.clock import FakeClock
 from gateway.core import Gateway
@@ -17,7 +15,6 @@ from tests.fixtures_mqtt import MqttProbe
 from tests.mqtt.conftest import mqtt_config, setup_mqtt, unique, wait_for_connection, wait_in_sync
 
 ProbeFactory = Callable[..., Any]
-pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 
 async def test_mqtt_trigger_and_publish_through_the_broker(

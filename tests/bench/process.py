@@ -11,6 +11,7 @@ else: what no code of ours can go below.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import subprocess
 import sys
@@ -19,12 +20,16 @@ from pathlib import Path
 
 import aiomqtt
 
+from tests.process import GatewayProcess
+
 from .common import FastClient, Row, read_rss_mb
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_CPU_TARGET = 0.2
 IDLE_RSS_TARGET = 35.0
+# A Compute Module 3 board: GPIO 0-45 (a 40-pin Pi has 28 GPIOs, too few for 50).
+MOCK_BOARD = {"GPIOZERO_MOCK_REVISION": "a020a0"}
 
 HEADER = """\
 gateway: {{node_id: {node}, state_dir: {folder}/state}}
@@ -62,36 +67,6 @@ def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         fields = handle.read().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-class GatewayProcess:
-    def __init__(self, folder: Path, config: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.config = folder / "boardgate.yaml"
-        self.config.write_text(config)
-        self.log = folder / "gateway.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.spawned = 0.0
-
-    def start(self) -> int:
-        # A Compute Module 3 board: GPIO 0-45 (a 40-pin Pi has 28 GPIOs, too few for 50).
-        environ = {**os.environ, "GPIOZERO_MOCK_REVISION": "a020a0"}
-        with self.log.open("wb") as log:
-            self.spawned = time.perf_counter()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "run", "-c", str(self.config)],
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environ,
-            )
-        return self.process.pid
-
-    def stop(self) -> int:
-        assert self.process is not None
-        self.process.terminate()
-        return self.process.wait(10)
 
 
 class Watcher:
@@ -143,12 +118,13 @@ async def _run_process(
     # own parsing out of the "all states seen" time.
     async with FastClient(port, watcher.on_message, aiomqtt.ProtocolVersion.V311) as probe:
         await probe.client.subscribe(f"bench/{node}/#", 1)
-        await asyncio.get_running_loop().run_in_executor(None, gateway.start)
+        start = functools.partial(gateway.start, env=MOCK_BOARD)
+        await asyncio.get_running_loop().run_in_executor(None, start)
         try:
             await asyncio.wait_for(asyncio.shield(watcher.complete), 60)
         except TimeoutError:
             await asyncio.get_running_loop().run_in_executor(None, gateway.stop)
-            raise RuntimeError(f"gateway did not come up:\n{gateway.log.read_text()}") from None
+            raise RuntimeError(f"gateway did not come up:\n{gateway.output()}") from None
     return gateway, watcher
 
 
@@ -160,8 +136,7 @@ async def run_idle(port: int, seconds: float, folder: Path) -> list[Row]:
     gateway, _ = await _run_process(
         port, folder, "idle", _gpio_entities(40, 6, 4), 50, discovery=True
     )
-    assert gateway.process is not None
-    pid = gateway.process.pid
+    pid = gateway.pid
     try:
         await asyncio.sleep(2)  # start-up work (imports, first publishes) is not idle time
         cpu_before, start = _cpu_seconds(pid), time.perf_counter()
@@ -186,9 +161,8 @@ async def run_scale(port: int, folder: Path) -> list[Row]:
     await asyncio.get_running_loop().run_in_executor(None, byte_compile)
     body = _mqtt_sensors(1000) + _gpio_entities(20, 20)
     gateway, watcher = await _run_process(port, folder, "scale", body, 1040)
-    assert gateway.process is not None
     try:
-        rss = read_rss_mb(gateway.process.pid)
+        rss = read_rss_mb(gateway.pid)
     finally:
         await asyncio.get_running_loop().run_in_executor(None, gateway.stop)
     online = watcher.online_at - gateway.spawned

@@ -23,8 +23,6 @@ from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
 from tests.mqtt.conftest import wait_in_sync
 
-pytestmark = pytest.mark.usefixtures("join_default_executor")
-
 CONFIG = """\
 gateway: {{node_id: bridge-node, name: Bridge node, state_dir: {state}, health_interval: 60}}
 mqtt: {{port: {port}, base_topic: {base}, keepalive: 10, discovery: {{prefix: {prefix}}}}}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from gateway.core import CoreState
 from gateway.loader import resolve_platform_schema
 from tests.broker import free_port
 from tests.conftest import assert_stops_clean
-from tests.helpers import in_thread
+from tests.helpers import in_thread, modules_loaded_by
 
 CONFIG = """\
 gateway: {{node_id: bench, state_dir: {state}}}
@@ -92,7 +89,7 @@ switch:
 """
 
 LEAN_PROBE = """\
-import asyncio, json, sys
+import asyncio, sys
 from pathlib import Path
 from gateway.bootstrap import async_setup_gateway
 from gateway.config import load_config
@@ -103,7 +100,6 @@ async def main():
     await gw.async_stop()
 
 asyncio.run(main())
-print(json.dumps(sorted(sys.modules)))
 """
 
 NOT_CONFIGURED = (
@@ -111,7 +107,7 @@ NOT_CONFIGURED = (
     "serial",
     "serial_asyncio",
     "gateway.automation",
-    "gateway.config.automation",
+    "gateway.automation.config",
     "gateway.announce",
     "gateway.discovery",
 )
@@ -122,15 +118,6 @@ def test_what_is_not_configured_is_not_imported(tmp_path: Path) -> None:
     discovery never loads them (run in a fresh interpreter; this one has imported them all)."""
     path = tmp_path / "boardgate.yaml"
     path.write_text(LEAN_CONFIG.format(state=tmp_path / "state", port=free_port()))
-    result = subprocess.run(
-        [sys.executable, "-c", LEAN_PROBE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(json.loads(result.stdout.splitlines()[-1]))
+    loaded = modules_loaded_by(LEAN_PROBE, str(path))
     assert {"gateway.mqtt", "platforms.gpio.switch", "platforms.virtual.switch"} <= loaded
     assert loaded.isdisjoint(NOT_CONFIGURED), sorted(loaded.intersection(NOT_CONFIGURED))

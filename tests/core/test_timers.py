@@ -8,9 +8,7 @@ from gateway.event import (
     async_call_later,
     async_track_state_change,
     async_track_time_interval,
-    track_state_change,
 )
-from tests.helpers import in_thread
 
 
 async def test_call_later_fires_once_at_its_time(gw: Gateway, clock: FakeClock) -> None:
@@ -72,18 +70,3 @@ async def test_track_state_change_filters_entities(gw: Gateway) -> None:
     remove()
     gw.states.async_set("switch.a", "ON")
     assert len(seen) == 2
-
-
-async def test_track_state_change_from_thread(gw: Gateway) -> None:
-    seen: list[str] = []
-
-    @callback
-    def action(entity_id: str, old: State | None, new: State | None) -> None:
-        seen.append(entity_id)
-
-    remove = await in_thread(track_state_change, gw, "sensor.x", action)
-    gw.states.async_set("sensor.x", "1")
-    assert seen == ["sensor.x"]
-    await in_thread(remove)
-    gw.states.async_set("sensor.x", "2")
-    assert seen == ["sensor.x"]

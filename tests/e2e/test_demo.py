@@ -13,8 +13,6 @@ import pytest
 
 from tests.fixtures_mqtt import MqttProbe
 
-pytestmark = pytest.mark.usefixtures("join_default_executor")
-
 START_TIMEOUT = 30.0
 STOP_BUDGET_SECONDS = 5.0
 BASE = "boardgate/demo"

@@ -16,11 +16,6 @@ FAULT_TEST_TIMEOUT = 60
 FIGURES: dict[str, str] = {}
 
 
-@pytest.fixture(autouse=True)
-def _joins_default_executor(join_default_executor: None) -> None:
-    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
-
-
 def figure(name: str, value: str) -> None:
     """Record one figure for the end-of-run summary."""
     FIGURES[name] = value

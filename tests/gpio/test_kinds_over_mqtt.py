@@ -33,8 +33,6 @@ from tests.mqtt.conftest import (
     wait_in_sync,
 )
 
-pytestmark = pytest.mark.usefixtures("join_default_executor")
-
 CONFIG = """\
 gateway: {{node_id: pins, state_dir: {state}}}
 mqtt: {{port: {port}, base_topic: {base}, discovery: false}}

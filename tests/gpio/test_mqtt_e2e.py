@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from gpiozero.pins.mock import MockFactory
 
 import platforms.gpio
@@ -21,8 +20,6 @@ from tests.mqtt.conftest import (
     setup_mqtt,
     wait_in_sync,
 )
-
-pytestmark = pytest.mark.usefixtures("join_default_executor")
 
 
 async def test_command_drives_pin_and_edge_publishes_state(

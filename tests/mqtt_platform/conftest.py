@@ -4,7 +4,6 @@ set up `platform: mqtt` entities from raw config, and a waiter for entity states
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from gateway.loader import resolve_platform_schema
 from gateway.mqtt import MqttData
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
+from tests.helpers import Waiters
 from tests.mqtt.conftest import mqtt_config, setup_mqtt, unique, wait_in_sync
 
 __all__ = ["StateWaiter", "entry", "setup_entities", "state_of", "unique"]
@@ -32,11 +32,6 @@ SERVICES: Mapping[str, ServiceTable] = {
     "binary_sensor": {},
     "sensor": {},
 }
-
-
-@pytest.fixture(autouse=True)
-def _joins_default_executor(join_default_executor: None) -> None:
-    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ class StateWaiter:
 
     def __init__(self, gw: Gateway) -> None:
         self._gw = gw
-        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._waiters = Waiters()
         self.changes: list[State] = []
         self._remove = gw.bus.async_listen(EVENT_STATE_CHANGED, self._changed)
 
@@ -92,9 +87,7 @@ class StateWaiter:
     def _changed(self, event: Event) -> None:
         if event.data["new_state"] is not None:
             self.changes.append(event.data["new_state"])
-        for predicate, future in self._waiters:
-            if not future.done() and predicate():
-                future.set_result(None)
+        self._waiters.check()
 
     def values(self, entity_id: str) -> list[str]:
         return [state.state for state in self.changes if state.entity_id == entity_id]
@@ -112,20 +105,12 @@ class StateWaiter:
                 state.attributes.get(key) == expected for key, expected in attributes.items()
             )
 
-        if not holds():
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            entry = (holds, future)
-            self._waiters.append(entry)
-            try:
-                await asyncio.wait_for(future, WAIT_TIMEOUT)
-            except TimeoutError:
-                current = self._gw.states.get(entity_id)
-                raise AssertionError(
-                    f"timed out waiting for {entity_id} = {value!r} {attributes or ''}; "
-                    f"it is {current}"
-                ) from None
-            finally:
-                self._waiters.remove(entry)
+        try:
+            await self._waiters.wait(
+                holds, f"{entity_id} = {value!r} {attributes or ''}", WAIT_TIMEOUT
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; it is {self._gw.states.get(entity_id)}") from None
         return state_of(self._gw, entity_id)
 
 

@@ -47,10 +47,6 @@ def test_parse_rejects(text: str, error: type[Exception]) -> None:
         parse_w1_slave(text)
 
 
-def test_driver_declares_it_blocks() -> None:
-    assert onewire.BLOCKING is True
-
-
 def make_tree(root: Path, text: str | bytes | None, sensor_id: str = SENSOR_ID) -> None:
     folder = root / "bus" / "w1" / "devices" / sensor_id
     folder.mkdir(parents=True, exist_ok=True)

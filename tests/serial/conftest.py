@@ -26,6 +26,7 @@ from gateway.config.model import SerialPortConfig
 from gateway.core import Gateway, callback
 from hardware.serial_port import SerialPortManager
 from platforms.serial import port_settings
+from tests.helpers import Waiters
 
 WAIT_TIMEOUT = 10.0
 
@@ -50,33 +51,6 @@ def hypothesis_storage(tmp_path: Path) -> Iterator[None]:
     set_hypothesis_home_dir(tmp_path / "hypothesis")
     yield
     set_hypothesis_home_dir(None)
-
-
-class Waiters:
-    """Futures resolved when a predicate holds, re-checked on every `check()`."""
-
-    def __init__(self) -> None:
-        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
-
-    def check(self) -> None:
-        for predicate, future in list(self._waiters):
-            if not future.done() and predicate():
-                future.set_result(None)
-
-    async def wait(
-        self, predicate: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT
-    ) -> None:
-        if predicate():
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (predicate, future)
-        self._waiters.append(entry)
-        try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}") from None
-        finally:
-            self._waiters.remove(entry)
 
 
 class PtyDevice:

@@ -8,8 +8,9 @@ import pytest
 
 from gateway.clock import FakeClock
 from hardware.serial_port import BACKOFF_MAXIMUM, SerialPortManager
-from platforms.serial.bridge import SerialBridge, bridge_topics
-from tests.serial.conftest import MakeManager, PortRecorder, PtyDevice, Waiters, port_config
+from platforms.serial.mqtt_bridge import SerialBridge, bridge_topics
+from tests.helpers import Waiters
+from tests.serial.conftest import MakeManager, PortRecorder, PtyDevice, port_config
 
 pytestmark = pytest.mark.timeout(60)
 

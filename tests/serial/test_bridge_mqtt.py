@@ -2,57 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gateway import mqtt
-from gateway.config.model import CoreConfig, MqttConfig
 from gateway.core import Gateway
 from platforms import serial as serial_component
-from platforms.serial.bridge import bridge_topics
+from platforms.serial.mqtt_bridge import bridge_topics
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
+from tests.mqtt.conftest import mqtt_config, setup_mqtt, wait_in_sync
 from tests.serial.conftest import PtyDevice, port_config
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("join_default_executor")]
+pytestmark = pytest.mark.timeout(60)
 
 WAIT_TIMEOUT = 20.0
 ProbeFactory = Callable[..., Any]
-
-
-async def setup_mqtt(gw: Gateway, port: int) -> mqtt.MqttData:
-    config = MqttConfig(
-        host="127.0.0.1",
-        port=port,
-        client_id=f"bg-serial-{uuid.uuid4().hex[:10]}",
-        base_topic=f"bg-serial-{uuid.uuid4().hex[:10]}",
-        keepalive=5,
-    )
-    core = CoreConfig(node_id="node", name="Test node", state_dir=Path("/nonexistent"))
-    await mqtt.async_setup(gw, config, core)
-    return mqtt.get_data(gw)
-
-
-async def wait_in_sync(connection: Any) -> None:
-    """Connected, and every subscription acknowledged by the broker."""
-    if connection.in_sync:
-        return
-    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def check() -> None:
-        if not future.done() and connection.in_sync:
-            future.set_result(None)
-
-    remove = connection.async_add_listener(check)
-    try:
-        await asyncio.wait_for(future, WAIT_TIMEOUT)
-    finally:
-        remove()
 
 
 async def test_bridge_over_mqtt(
@@ -62,14 +28,14 @@ async def test_bridge_over_mqtt(
     mqtt_probe_factory: ProbeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    data = await setup_mqtt(real_gw, mqtt_broker.port)
+    data = await setup_mqtt(real_gw, mqtt_config(mqtt_broker.port))
     rx, tx = bridge_topics(data.node_base, "dev")
     probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
     # A retained command left on the broker must not be written at start-up.
     await probe.publish(tx, "stale", retain=True)
     await probe.subscribe(rx)
     await serial_component.async_setup(real_gw, (port_config(device, bridge=True, qos=1),))
-    await wait_in_sync(data.connection)
+    await wait_in_sync(data.connection, WAIT_TIMEOUT)
 
     await device.write(b"hello\r\nw\xf6rld\n")
     await probe.wait_until(lambda: len(probe.values(rx)) == 2, WAIT_TIMEOUT, "two rx frames")

@@ -16,7 +16,8 @@ from gateway.util.extract import JsonPath, ValueExtractor, ValueNotFound, to_num
 from hardware.serial_port import BACKOFF_MAXIMUM
 from platforms import serial as serial_component
 from platforms.serial.sensor import PLATFORM_SCHEMA, SerialSensorConfig
-from tests.serial.conftest import PtyDevice, Waiters, port_config
+from tests.helpers import Waiters
+from tests.serial.conftest import PtyDevice, port_config
 
 pytestmark = pytest.mark.timeout(60)
 

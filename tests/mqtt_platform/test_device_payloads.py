@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gateway.util.extract import ValueExtractor, ValueNotFound
-from platforms.mqtt.payload import (
+from platforms.mqtt.device_payloads import (
     MAX_PAYLOAD_BYTES,
     LightReport,
     Scalar,

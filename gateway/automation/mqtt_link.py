@@ -1,6 +1,6 @@
 """The seam between automations and MQTT: the only module here that knows `gateway.mqtt`.
 
-Triggers subscribe and actions publish through an `MqttBridge`, passed in at set-up. The real
+Triggers subscribe and actions publish through an `MqttLink`, passed in at set-up. The real
 one forwards to `gateway.mqtt`, whose publish follows the outbound queue rules while the broker
 is away (retained messages coalesce per topic, others wait in a bounded FIFO); tests pass a
 fake that delivers messages directly.
@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from .. import mqtt
 from ..core import Gateway
 
-__all__ = ["GatewayMqttBridge", "MqttBridge", "MqttMessage"]
+__all__ = ["GatewayMqttLink", "MqttLink", "MqttMessage"]
 
 
 class MqttMessage(Protocol):
@@ -27,7 +27,7 @@ class MqttMessage(Protocol):
     def payload(self) -> bytes: ...
 
 
-class MqttBridge(Protocol):
+class MqttLink(Protocol):
     """Subscribe and publish, from the loop only."""
 
     def async_subscribe(
@@ -44,8 +44,8 @@ class MqttBridge(Protocol):
         ...
 
 
-class GatewayMqttBridge:
-    """The real bridge: `gateway.mqtt.async_subscribe` and `async_publish`."""
+class GatewayMqttLink:
+    """The real link: `gateway.mqtt.async_subscribe` and `async_publish`."""
 
     def __init__(self, gw: Gateway) -> None:
         self._gw = gw
