@@ -145,7 +145,7 @@ class GatewayClient(aiomqtt.Client):
         if self._connecting and not self._connected.done():
             # aiomqtt ignores a disconnection before the CONNACK and waits for its timeout.
             self._connected.set_exception(
-                ClosedBeforeConnack(f"Connection closed before CONNACK: {reason_code}")
+                ClosedBeforeConnack("The connection was closed before the CONNACK")
             )
         super()._on_disconnect(client, userdata, flags, reason_code, properties)
 

@@ -9,6 +9,7 @@ discovery after it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import time
@@ -47,7 +48,8 @@ automation:
   - id: report_press
     trigger: [{{platform: state, entity_id: button.gate}}]
     action:
-      - {{service: mqtt.publish, data: {{topic: {b}/test/pressed, payload: pressed, retain: false}}}}
+      - service: mqtt.publish
+        data: {{topic: {b}/test/pressed, payload: pressed, retain: false}}
 """
 
 
@@ -99,10 +101,8 @@ class Start:
         return missing
 
     async def wait_answered(self) -> list[str]:
-        try:
+        with contextlib.suppress(AssertionError):  # what is missing is reported below
             await self.probe.wait_until(lambda: not self.answered(), ANSWER_TIMEOUT, "answers")
-        except AssertionError:
-            pass
         return self.answered()
 
     def order_errors(self) -> list[str]:
