@@ -2,8 +2,9 @@
 
 The device config is sent right after `<b>/status` = `online` on every (re)connect, after a
 reload, and when Home Assistant says `online` on `<prefix>/status` (after a random 1-5 s delay,
-so a fleet of gateways does not answer at the same instant). The unique ids announced are kept in `state_dir`, so an entity
-removed from the config, even across restarts, is removed from Home Assistant too.
+so a fleet of gateways does not answer at the same instant). The unique ids announced are kept
+in `state_dir`, so an entity removed from the config, even across restarts, is removed from
+Home Assistant too.
 """
 
 from __future__ import annotations

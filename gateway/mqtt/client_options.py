@@ -100,7 +100,7 @@ class GatewayClient(aiomqtt.Client):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.disconnect_reason: int | None = None  # the loss's reason code, when one was given
+        self.disconnect_reason: int | None = None  # from the broker's DISCONNECT (MQTT 5)
         self._connecting = False
 
     @property
@@ -111,13 +111,19 @@ class GatewayClient(aiomqtt.Client):
     async def __aenter__(self) -> GatewayClient:
         """Connect; raises MqttError at once when the socket closes before the CONNACK."""
         self._connecting = True
+        disconnected = self._disconnected
         try:
-            return await super().__aenter__()
+            await super().__aenter__()
         except BaseException:
             self._abandon()
             raise
         finally:
             self._connecting = False
+        if disconnected.done():
+            # Lost in the same read as the CONNACK (a takeover): aiomqtt would replace the
+            # future and forget the loss, leaving the message iteration waiting forever.
+            self._disconnected = disconnected
+        return self
 
     async def __aexit__(
         self,
@@ -140,14 +146,17 @@ class GatewayClient(aiomqtt.Client):
         properties: Properties | None = None,
     ) -> None:
         # paho calls this in the loop: aiomqtt drives its socket with add_reader/add_writer.
-        if self.disconnect_reason is None:  # paho may report one loss twice; the first says why
-            self.disconnect_reason = _reason_value(reason_code)
+        if flags.is_disconnect_packet_from_server and self.disconnect_reason is None:
+            self.disconnect_reason = _reason_value(reason_code)  # the broker's DISCONNECT
         if self._connecting and not self._connected.done():
             # aiomqtt ignores a disconnection before the CONNACK and waits for its timeout.
             self._connected.set_exception(
                 ClosedBeforeConnack("The connection was closed before the CONNACK")
             )
         super()._on_disconnect(client, userdata, flags, reason_code, properties)
+        # The loss reaches the gateway through the message iteration (or not at all when it
+        # happens during the goodbye); either way it must not be "never retrieved".
+        self._retrieve(self._disconnected)
 
     def _abandon(self) -> None:
         """A failed attempt: close its socket now (paho keeps it until the client is freed)."""

@@ -12,8 +12,9 @@ hooks), then `<b>/status` = `online`, then the on-online hooks (discovery). A ga
 still being set up holds `online` back until `gateway_started`: entities and the bridge's
 request topics exist (and are acknowledged) before anyone is told to use them.
 
-A connection taken over by another client with our client id (MQTT 5 says so; with 3.1.1, a
-connection lost within `SHORT_LIVED` of being made) does not reset the backoff, so two gateways
+A connection taken over by another client with our client id (MQTT 5 reason 0x8E, or, as
+mosquitto 2.0 gives no reason, one lost soon after it was made: see `_taken_over`) does not
+reset the backoff, so two gateways
 sharing a client id slow down instead of flapping; a hint about the shared client id is logged
 once.
 
@@ -37,7 +38,7 @@ import paho.mqtt.client as mqtt
 
 from ..const import EVENT_GATEWAY_STARTED
 from ..core import CoreState, Event, Gateway, Job, callback
-from ..util.backoff import Backoff
+from ..util.backoff import BACKOFF_INITIAL, Backoff
 from .client_options import (
     CONNECT_TIMEOUT,
     SESSION_TAKEN_OVER,
@@ -59,10 +60,11 @@ _LOGGER = logging.getLogger(__name__)
 GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final write has 1 s)
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
-SHORT_LIVED = 10.0  # a connection lost sooner than this does not reset the backoff
+STABLE_AFTER = 10.0  # a connection lost sooner may have been taken over
+FLAPS_BEFORE_HINT = 2
 SHARED_CLIENT_ID_HINT = (
-    "Another MQTT client probably uses the same client_id %r (%s); give each gateway its own "
-    "mqtt.client_id (or node_id)"
+    "Another MQTT client probably uses the same client_id %r: the broker took %d connections "
+    "in a row over soon after they were made; give each gateway its own mqtt.client_id"
 )
 
 
@@ -84,7 +86,6 @@ class MqttConnection:
         self._subscriber = Subscriber(config.protocol == "5", self._async_subscriptions_synced)
         self._held: deque[PublishMessage] = deque()
         self._outbox = Outbox(config.outbox_size)
-        self._v5 = config.protocol == "5"
         self._queue_type = dispatch_queue_type(self._async_dispatch)
         self._client: GatewayClient | None = None
         self._paho: mqtt.Client | None = None
@@ -100,7 +101,7 @@ class MqttConnection:
         self._connections = 0
         self._attempts = 0
         self._connected_at = 0.0
-        self._short_lived = 0  # connections in a row lost within SHORT_LIVED
+        self._flaps = 0  # connections in a row that were probably taken over
         self._hinted_shared_id = False
         self._published = 0
         self._received = 0
@@ -436,25 +437,26 @@ class MqttConnection:
 
     @callback
     def _async_lost(self, client: GatewayClient) -> None:
-        """Keep backing off after a short-lived or taken-over connection (module docstring)."""
-        lived = self.gw.clock.time() - self._connected_at
-        taken_over = client.disconnect_reason == SESSION_TAKEN_OVER
-        # MQTT 5 says why (a restarting broker says "server shutting down"); 3.1.1 does not.
-        short_lived = not self._v5 and lived < SHORT_LIVED
-        if not (taken_over or short_lived):
-            self._short_lived = 0
+        """Keep backing off after a connection that was probably taken over (module docstring)."""
+        if not self._taken_over(client):
+            self._flaps = 0
             self._backoff.reset()
             return
-        self._short_lived += 1
-        if self._hinted_shared_id or not (taken_over or self._short_lived >= 2):
+        self._flaps += 1
+        if self._hinted_shared_id or self._flaps < FLAPS_BEFORE_HINT:
             return
         self._hinted_shared_id = True
-        why = (
-            "the broker said the session was taken over"
-            if taken_over
-            else f"{self._short_lived} connections in a row lost within {SHORT_LIVED:.0f} s"
-        )
-        _LOGGER.warning(SHARED_CLIENT_ID_HINT, self.config.client_id, why)
+        _LOGGER.warning(SHARED_CLIENT_ID_HINT, self.config.client_id, self._flaps)
+
+    def _taken_over(self, client: GatewayClient) -> bool:
+        """MQTT 5 may say so (0x8E); mosquitto 2.0 says nothing, with either protocol, so the
+        connection's life tells: another client with our id takes over after its own retry
+        delay (at least `BACKOFF_INITIAL`), and before we would call the connection stable; a
+        broker restarted at once cuts it at any moment, typically sooner."""
+        if client.disconnect_reason is not None:
+            return client.disconnect_reason == SESSION_TAKEN_OVER
+        lived = self.gw.clock.time() - self._connected_at
+        return BACKOFF_INITIAL <= lived < STABLE_AFTER
 
     async def _async_wait_backoff(self) -> None:
         """Sleep the next backoff delay on the gateway clock, or until stopped."""
