@@ -93,6 +93,7 @@ class GatewayExecutor(concurrent.futures.Executor):
         self._pending = 0
         self._shutdown = False
         self._join_deadline: float | None = None
+        self._reported_stuck: list[str] = []
 
     def submit(
         self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any
@@ -136,8 +137,9 @@ class GatewayExecutor(concurrent.futures.Executor):
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [thread.name for thread in self._threads if thread.is_alive()]
-        if stuck:
+        if stuck and stuck != self._reported_stuck:
             _LOGGER.warning("Executor threads still running at shutdown: %s", ", ".join(stuck))
+        self._reported_stuck = stuck
         return stuck
 
     def _cancel_queued(self) -> None:
