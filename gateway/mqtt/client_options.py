@@ -104,6 +104,11 @@ class GatewayClient(aiomqtt.Client):
         self._connecting = False
 
     @property
+    def lost(self) -> asyncio.Future[None]:
+        """Done when the connection is gone (its exception, if any, is already retrieved)."""
+        return self._disconnected
+
+    @property
     def paho(self) -> mqtt.Client:
         """paho's client, for non-blocking publishes from the loop."""
         return self._client

@@ -400,12 +400,20 @@ class MqttConnection:
         for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
             self._async_send(message.topic, message.payload, message.qos, message.retain)
         self._paho = None
-        try:
-            await client.publish(
+        self._notify()  # no longer connected for publishers
+        offline = self.gw.loop.create_task(
+            client.publish(
                 self.status_topic, b"offline", qos=1, retain=True, timeout=GOODBYE_TIMEOUT
-            )
-        except aiomqtt.MqttError as err:
-            _LOGGER.warning("Could not publish offline before disconnecting: %s", err)
+            ),
+            name="mqtt offline",
+        )
+        # A broker that dies meanwhile sends no PUBACK: stop waiting for one at once.
+        await asyncio.wait((offline, client.lost), return_when=asyncio.FIRST_COMPLETED)
+        if not offline.done():
+            offline.cancel()
+            _LOGGER.warning("Could not publish offline: the connection was lost while stopping")
+        elif (error := offline.exception()) is not None:
+            _LOGGER.warning("Could not publish offline before disconnecting: %s", error)
         client.timeout = DISCONNECT_TIMEOUT
 
     @callback
