@@ -7,17 +7,29 @@ goodbye stops waiting for its PUBACK as soon as the connection is gone.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import os
 import signal
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gateway.core import Gateway
 from gateway.mqtt import connection as connection_module
 from tests.broker import Mosquitto
-from tests.mqtt.conftest import mqtt_config, setup_mqtt, wait_for_connection, wait_in_sync
+from tests.helpers import in_thread
+from tests.mqtt.conftest import (
+    mqtt_config,
+    setup_mqtt,
+    unique,
+    wait_for_connection,
+    wait_in_sync,
+)
+from tests.process import GatewayProcess
 
 from .conftest import figure
 
@@ -53,3 +65,37 @@ async def test_broker_killed_during_the_goodbye_leaves_no_unretrieved_error(
     )
     assert not unretrieved
     assert seconds < GOODBYE_WINDOW / 2
+
+
+async def test_broker_killed_during_sigterm_of_the_process(
+    tmp_path: Path,
+    private_broker: Mosquitto,
+    mqtt_probe_factory: Callable[..., Any],
+    gateway_processes: Callable[..., GatewayProcess],
+) -> None:
+    """The same through the `boardgate` process, as the issue saw it."""
+    base = unique("bgdies")
+    config = f"""
+gateway: {{node_id: dies, state_dir: {tmp_path / "state"}}}
+mqtt: {{host: 127.0.0.1, port: {private_broker.port}, client_id: {unique("bg-dies")},
+       base_topic: {base}, keepalive: 5, discovery: false}}
+switch:
+  - {{platform: virtual, name: Relay}}
+"""
+    probe = await mqtt_probe_factory(private_broker.port)
+    await probe.subscribe(f"{base}/dies/status")
+    process = await in_thread(functools.partial(gateway_processes, config))
+    await in_thread(process.start)
+    await probe.wait_for_value(f"{base}/dies/status", "online")
+    await in_thread(process.wait_for_output, "Boardgate running")
+    await probe.disconnect()
+    assert private_broker.process is not None
+    os.kill(private_broker.process.pid, signal.SIGSTOP)  # `offline` will get no PUBACK
+    process.send(signal.SIGTERM)
+    await in_thread(process.wait_for_output, "SIGTERM received")
+    await private_broker.async_kill()
+    code = await in_thread(process.wait, 10.0)
+    output = await in_thread(process.output)
+    assert code == 0, output
+    assert "never retrieved" not in output
+    assert "Traceback" not in output
