@@ -14,9 +14,8 @@ request topics exist (and are acknowledged) before anyone is told to use them.
 
 A connection taken over by another client with our client id (MQTT 5 reason 0x8E, or, as
 mosquitto 2.0 gives no reason, one lost soon after it was made: see `_taken_over`) does not
-reset the backoff, so two gateways
-sharing a client id slow down instead of flapping; a hint about the shared client id is logged
-once.
+reset the backoff, so two gateways sharing a client id slow down instead of flapping; a hint
+about the shared client id is logged once.
 
 The task is not a gateway background task: those are cancelled right after `gateway_stop`, and
 the connection must live through the final write (flush, `offline`, clean disconnect). A
@@ -176,6 +175,7 @@ class MqttConnection:
         hooks.append(job)
         return lambda: hooks.remove(job) if job in hooks else None
 
+    @callback
     def _async_run_hooks(self, hooks: list[Job[Any]]) -> None:
         for job in list(hooks):
             try:
@@ -337,14 +337,16 @@ class MqttConnection:
     async def _async_connect(self, client: GatewayClient) -> bool:
         """Connect, unless a stop comes first (a slow DNS lookup must not hold the stop)."""
         connect = self.gw.loop.create_task(client.__aenter__(), name="mqtt connect")
-        await asyncio.wait((connect, self._stop), return_when=asyncio.FIRST_COMPLETED)
-        if connect.done():
-            connect.result()  # raises the MqttError of a failed attempt
-            return True
-        connect.cancel()
-        with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
-            await connect
-        return False
+        try:
+            await asyncio.wait((connect, self._stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not connect.done():
+                connect.cancel()  # the executor thread may go on resolving; nobody waits
+                await asyncio.wait((connect,))
+        if connect.cancelled():
+            return False
+        connect.result()  # raises the MqttError of a failed attempt
+        return True
 
     async def _async_connected(self, client: GatewayClient) -> None:
         """Resubscribe (SUBACKs awaited), flush, republish, then `online` (module docstring)."""

@@ -8,11 +8,14 @@ backoff, not after the 10 s CONNACK timeout.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import struct
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +164,38 @@ async def test_broker_restarts_are_each_a_prompt_reconnect(
     )
     assert stats.reconnects == RESTARTS
     assert max(offline) < CONNECT_TIMEOUT / 2
+
+
+def _wait_established(port: int, timeout: float = 10.0) -> None:
+    """Block until a TCP connection to loopback `port` is established (from /proc/net/tcp):
+    the kernel accepts it into the listener's backlog even while the broker is frozen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].split(":")[1], 16) == port and fields[3] == "01":
+                return
+        time.sleep(0.01)  # polling the kernel's table, not letting things settle
+    raise AssertionError(f"no connection to port {port} within {timeout} s")
+
+
+async def test_broker_dying_during_the_handshake_is_a_prompt_failure(
+    real_gw: Gateway, private_broker: Mosquitto
+) -> None:
+    """A real mosquitto, frozen while the gateway's CONNECT waits in its backlog, then killed
+    (the connection is reset before any CONNACK) and started again."""
+    assert private_broker.process is not None
+    os.kill(private_broker.process.pid, signal.SIGSTOP)
+    data = await setup_mqtt(real_gw, mqtt_config(private_broker.port))
+    await in_thread(_wait_established, private_broker.port)
+    killed = time.monotonic()
+    await private_broker.async_kill()
+    await private_broker.async_start()
+    await wait_for_connection(data.connection, lambda conn: conn.ready, 2 * CONNECT_TIMEOUT)
+    offline = time.monotonic() - killed
+    figure(
+        "12.4 mosquitto killed during the handshake",
+        f"online again {offline:.2f} s after the kill ({data.connection.attempts} attempts)",
+    )
+    assert data.connection.attempts >= 2
+    assert offline < CONNECT_TIMEOUT / 2
