@@ -150,6 +150,7 @@ class MqttConnection:
             received=self._received,
             dropped=self._outbox.dropped,
             queued=len(self._outbox) + len(self._held),
+            attempts=self._attempts,
         )
 
     @callback
