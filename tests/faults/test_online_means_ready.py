@@ -19,10 +19,20 @@ from typing import Any
 
 import pytest
 
+from gateway import announce
+from gateway.config.model import CoreConfig, DiscoveryConfig
+from gateway.core import Gateway
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
-from tests.mqtt.conftest import unique
+from tests.mqtt.conftest import (
+    mqtt_config,
+    setup_mqtt,
+    unique,
+    wait_for_connection,
+    wait_in_sync,
+)
+from tests.mqtt.entities import MemorySwitch, add_entities
 from tests.process import GatewayProcess
 
 from .conftest import figure
@@ -148,3 +158,38 @@ async def test_online_means_ready_50_starts(
         f"({seconds:.0f} s): {dict(list(failures.items())[:5])}",
     )
     assert not failures, failures
+
+
+async def test_after_a_reconnect_states_then_online_then_discovery(
+    real_gw: Gateway, private_broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The same order after a broker restart, seen by a persistent QoS 1 subscriber whose
+    session keeps what was published while it was reconnecting."""
+    data = await setup_mqtt(real_gw, mqtt_config(private_broker.port))
+    core = CoreConfig(node_id="node", name="Test node", state_dir=tmp_path)
+    prefix = unique("ha")
+    await announce.async_setup(real_gw, core, DiscoveryConfig(prefix=prefix))
+    await add_entities(real_gw, MemorySwitch("relay", is_on=True))
+    await wait_in_sync(data.connection)
+    probe = MqttProbe(private_broker.port, identifier=unique("order"), persistent=True)
+    await probe.connect()
+    try:
+        await probe.subscribe(f"{data.node_base}/#")
+        await probe.subscribe(f"{prefix}/#")
+        await private_broker.async_restart()
+        await probe.disconnect()  # its session (and what comes meanwhile) is on the broker
+        probe.messages.clear()
+        probe.latest.clear()
+        await wait_for_connection(data.connection, lambda conn: conn.online)
+        await probe.connect()
+        status = f"{data.node_base}/status"
+        await probe.wait_until(lambda: status in probe.latest, what=status)
+        discovery = f"{prefix}/device/node/config"
+        await probe.wait_until(lambda: discovery in probe.latest, what=discovery)
+    finally:
+        await probe.disconnect()
+    topics = [message.topic.value for message in probe.messages]
+    online = topics.index(status)
+    assert f"{data.node_base}/switch/relay/state" in topics[:online]
+    assert discovery in topics[online:]
+    assert discovery not in topics[:online]
