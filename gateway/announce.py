@@ -133,13 +133,20 @@ class Announcer:
         @callback
         def announce(_now: float) -> None:
             self._cancel_delayed = None
-            self.async_announce()
+            self._async_announce_if_online()
 
         self._cancel_delayed = async_call_later(self.gw, delay, announce)
 
     @callback
     def _async_on_reload(self, _event: Event) -> None:
-        self.async_announce()
+        self._async_announce_if_online()
+
+    @callback
+    def _async_announce_if_online(self) -> None:
+        """Announce now if `online` is out; otherwise the next `online` announces (discovery
+        never goes ahead of `online`, not even from the outbox)."""
+        if mqtt.get_data(self.gw).connection.online:
+            self.async_announce()
 
     @callback
     def _async_cancel_delayed(self) -> None:
