@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
@@ -360,7 +360,7 @@ class MqttConnection:
         self.last_error = None
         client.pending_calls_threshold = 2 * SUBSCRIBE_WINDOW
         # Until the SUBACKs are in, publishes wait in the outbox, so they keep their order.
-        await self._subscriber.async_attach(client)
+        await self._async_unless_lost(client, self._subscriber.async_attach(client))
         self._paho = client.paho  # non-blocking publish (module docstring)
         for message in self._outbox.drain():
             self.async_publish(message.topic, message.payload, message.qos, message.retain)
@@ -369,6 +369,22 @@ class MqttConnection:
         if self._online_allowed:
             self._async_go_online()
         self._notify()
+
+    async def _async_unless_lost(
+        self, client: GatewayClient, work: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run `work`, but raise MqttError as soon as the connection is lost: aiomqtt would
+        wait for a SUBACK that cannot come until its timeout."""
+        task = self.gw.loop.create_task(work, name="mqtt resubscribe")
+        try:
+            await asyncio.wait((task, client.lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait((task,))
+        if task.cancelled():
+            raise aiomqtt.MqttError("Lost the connection while resubscribing")
+        task.result()
 
     @callback
     def _async_go_online(self) -> None:
