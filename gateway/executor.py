@@ -81,7 +81,6 @@ class GatewayExecutor(concurrent.futures.Executor):
             raise ValueError("max_workers must be at least 1")
         self.max_workers = max_workers
         self.idle_timeout = idle_timeout
-        self.thread_name_prefix = thread_name_prefix
         self._on_retire = on_retire
         self._prefix = thread_name_prefix
         self._numbers = itertools.count()
@@ -213,7 +212,7 @@ class LoopDefaultExecutor(concurrent.futures.ThreadPoolExecutor):
     """
 
     def __init__(self, pool: GatewayExecutor, shutdown_timeout: float) -> None:
-        super().__init__(max_workers=1, thread_name_prefix=f"{pool.thread_name_prefix}-unused")
+        super().__init__(max_workers=1)  # never starts its thread: `submit` is overridden
         self.pool = pool
         self.shutdown_timeout = shutdown_timeout
 

@@ -346,7 +346,12 @@ class MqttConnection:
                 await asyncio.wait((connect,))
         if connect.cancelled():
             return False
-        connect.result()  # raises the MqttError of a failed attempt
+        try:
+            connect.result()  # raises the MqttError of a failed attempt
+        finally:
+            # The error's traceback holds this frame: without the task in it there is no
+            # cycle, so paho's socket of a failed TLS handshake is freed now (`_async_failed`).
+            del connect
         return True
 
     async def _async_connected(self, client: GatewayClient) -> None:
@@ -384,7 +389,10 @@ class MqttConnection:
                 await asyncio.wait((task,))
         if task.cancelled():
             raise aiomqtt.MqttError("Lost the connection while resubscribing")
-        task.result()
+        try:
+            task.result()
+        finally:
+            del task  # no cycle through this frame (see `_async_connect`)
 
     @callback
     def _async_go_online(self) -> None:
