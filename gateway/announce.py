@@ -1,9 +1,10 @@
 """Announce the board's entities to Home Assistant over MQTT discovery.
 
-The device config is sent after every (re)connect, after a reload, and when Home Assistant
-says `online` on `<prefix>/status` (after a random 1-5 s delay, so a fleet of gateways does not
-answer at the same instant). The unique ids announced are kept in `state_dir`, so an entity
-removed from the config, even across restarts, is removed from Home Assistant too.
+The device config is sent right after `<b>/status` = `online` on every (re)connect, after a
+reload, and when Home Assistant says `online` on `<prefix>/status` (after a random 1-5 s delay,
+so a fleet of gateways does not answer at the same instant). The unique ids announced are kept
+in `state_dir`, so an entity removed from the config, even across restarts, is removed from
+Home Assistant too.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Announcer:
         self.announced = dict((stored or {}).get("components", {}))
         data = mqtt.get_data(self.gw)
         removers = [
-            data.connection.async_on_connect(self.async_announce),
+            data.connection.async_on_online(self.async_announce),
             mqtt.async_subscribe(self.gw, f"{self.prefix}/status", self._async_on_birth),
             self.gw.bus.async_listen(EVENT_RELOAD_FINISHED, self._async_on_reload),
         ]
@@ -81,8 +82,10 @@ class Announcer:
                 remove()
 
         self.gw.bus.async_listen_once(EVENT_GATEWAY_STOP, stop)
-        # Entities exist now; MQTT may already be connected (else this waits in the outbox).
-        self.async_announce()
+        # Discovery follows `online` (DESIGN "`online` means ready"): at start-up the hook
+        # above announces; a gateway already online (set up later, in tests) announces now.
+        if data.connection.online:
+            self.async_announce()
 
     @callback
     def async_entities(self) -> list[DiscoveryEntity]:
@@ -129,13 +132,20 @@ class Announcer:
         @callback
         def announce(_now: float) -> None:
             self._cancel_delayed = None
-            self.async_announce()
+            self._async_announce_if_online()
 
         self._cancel_delayed = async_call_later(self.gw, delay, announce)
 
     @callback
     def _async_on_reload(self, _event: Event) -> None:
-        self.async_announce()
+        self._async_announce_if_online()
+
+    @callback
+    def _async_announce_if_online(self) -> None:
+        """Announce now if `online` is out; otherwise the next `online` announces (discovery
+        never goes ahead of `online`, not even from the outbox)."""
+        if mqtt.get_data(self.gw).connection.online:
+            self.async_announce()
 
     @callback
     def _async_cancel_delayed(self) -> None:

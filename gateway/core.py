@@ -14,7 +14,6 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -33,7 +32,7 @@ from .const import (
     EXIT_OK,
 )
 from .exceptions import InvalidEntityId, ServiceNotFound
-from .executor import DEFAULT_MAX_WORKERS, GatewayExecutor
+from .executor import DEFAULT_MAX_WORKERS, GatewayExecutor, LoopDefaultExecutor
 from .util.async_ import run_callback_threadsafe, run_coroutine_threadsafe
 from .util.memory import release_free_memory
 
@@ -63,6 +62,7 @@ _CallableT = TypeVar("_CallableT", bound=Callable[..., Any])
 STOP_STAGE_TIMEOUT = 2.0
 FINAL_WRITE_TIMEOUT = 1.0
 EXECUTOR_SHUTDOWN_TIMEOUT = 1.0
+IO_SHUTDOWN_TIMEOUT = 0.5
 DEFAULT_IO_WORKERS = 2
 
 
@@ -406,9 +406,13 @@ class Gateway:
             executor_workers, "boardgate-worker", on_retire=release_free_memory
         )
         # Libraries (aiomqtt's connect, getaddrinfo) use the loop's default executor: give it
-        # named threads so a leak or a stuck call there is recognisable.
+        # named daemon threads, and a deadline at the end of `asyncio.run`, so a stuck call
+        # there (a slow DNS lookup) is recognisable and does not hold the exit.
         self.loop.set_default_executor(
-            ThreadPoolExecutor(DEFAULT_IO_WORKERS, thread_name_prefix="boardgate-io")
+            LoopDefaultExecutor(
+                GatewayExecutor(DEFAULT_IO_WORKERS, "boardgate-io", idle_timeout=None),
+                IO_SHUTDOWN_TIMEOUT,
+            )
         )
         self.executor_timeout = executor_timeout
         self.bus = EventBus(self)

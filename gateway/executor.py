@@ -6,6 +6,11 @@ registered for that join; `shutdown` waits for them up to a deadline and then gi
 the stuck threads. A worker idle for `idle_timeout` seconds leaves (start-up can need all of
 them; a quiet daemon on a small board should not keep their stacks and malloc arenas resident).
 The pool also reports its load for the health topic.
+
+`LoopDefaultExecutor` puts such a pool behind the loop's default executor (where aiomqtt
+connects and resolves host names): asyncio insists on a `ThreadPoolExecutor` there, joins it at
+the end of `asyncio.run` with no deadline, and the interpreter joins its threads again at exit,
+so a 20 s DNS lookup would hold the exit for 20 s.
 """
 
 from __future__ import annotations
@@ -86,6 +91,8 @@ class GatewayExecutor(concurrent.futures.Executor):
         self._busy = 0
         self._pending = 0
         self._shutdown = False
+        self._join_deadline: float | None = None
+        self._reported_stuck: list[str] = []
 
     def submit(
         self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any
@@ -112,30 +119,44 @@ class GatewayExecutor(concurrent.futures.Executor):
         self.shutdown_with_deadline(5.0 if wait else 0.0, cancel_futures=cancel_futures)
 
     def shutdown_with_deadline(self, timeout: float, *, cancel_futures: bool = True) -> list[str]:
-        """Stop the pool and return the names of workers still running after `timeout`."""
+        """Stop the pool and return the names of workers still running after `timeout`.
+
+        A later call never waits past the first call's deadline: a stuck worker is named once
+        and then left behind, not waited for again."""
         with self._lock:
-            self._shutdown = True
             if cancel_futures:
                 self._cancel_queued()
-            for _ in self._threads:
-                self._queue.put(None)
-        deadline = time.monotonic() + timeout
+            if not self._shutdown:
+                for _ in self._threads:
+                    self._queue.put(None)
+            self._shutdown = True
+            deadline = time.monotonic() + timeout
+            if self._join_deadline is not None:
+                deadline = min(deadline, self._join_deadline)
+            self._join_deadline = deadline
         for thread in list(self._threads):
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [thread.name for thread in self._threads if thread.is_alive()]
-        if stuck:
+        if stuck and stuck != self._reported_stuck:
             _LOGGER.warning("Executor threads still running at shutdown: %s", ", ".join(stuck))
+        self._reported_stuck = stuck
         return stuck
 
     def _cancel_queued(self) -> None:
-        """Cancel work that has not started (called with the lock held)."""
+        """Cancel work that has not started (called with the lock held); the stop sentinels
+        of an earlier shutdown stay queued."""
+        sentinels = 0
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return
-            if item is not None and item.future.cancel():
+                break
+            if item is None:
+                sentinels += 1
+            elif item.future.cancel():
                 self._pending -= 1
+        for _ in range(sentinels):
+            self._queue.put(None)
 
     def _start_worker(self) -> None:
         thread = threading.Thread(
@@ -186,3 +207,28 @@ class GatewayExecutor(concurrent.futures.Executor):
                     self._pending -= 1
             complete()
             del item, complete
+
+
+class LoopDefaultExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The loop's default executor, backed by a `GatewayExecutor` (see the module docstring).
+
+    It is a `ThreadPoolExecutor` only for asyncio's type check: it starts no thread of its own
+    and hands every call to `pool`; `shutdown` waits at most `shutdown_timeout`.
+    """
+
+    def __init__(self, pool: GatewayExecutor, shutdown_timeout: float) -> None:
+        super().__init__(max_workers=1)  # never starts its thread: `submit` is overridden
+        self.pool = pool
+        self.shutdown_timeout = shutdown_timeout
+
+    def submit(
+        self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[_R]:
+        """Queue `fn(*args, **kwargs)` in the pool; raises RuntimeError after shutdown."""
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the pool, joining its workers for at most `shutdown_timeout`."""
+        timeout = self.shutdown_timeout if wait else 0.0
+        self.pool.shutdown_with_deadline(timeout, cancel_futures=cancel_futures)
+        super().shutdown(wait=False)

@@ -3,6 +3,12 @@
 A fresh client is built for every connection attempt (reusing one after an unexpected
 disconnect can report "connected" against a broker that never answered). TLS files are loaded
 inside aiomqtt's connect, which runs in the executor, so nothing here touches the disk.
+
+This is the one module that reaches into aiomqtt's and paho's privates (written for aiomqtt
+`SUPPORTED_AIOMQTT`; a test fails on another version): `GatewayClient` fails a connect attempt
+as soon as the socket closes before the CONNACK, closes the socket of an attempt that failed,
+keeps the reason a connection was lost, and retrieves aiomqtt's disconnection error so that a
+connection lost during the goodbye is not reported as "Future exception was never retrieved".
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import aiomqtt
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from .socket_guard import guard_socket_registration
 
@@ -26,6 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECT_TIMEOUT",
+    "SESSION_TAKEN_OVER",
+    "SUPPORTED_AIOMQTT",
+    "GatewayClient",
     "build_client",
     "call_when_drained",
     "dispatch_queue_type",
@@ -33,6 +44,8 @@ __all__ = [
 ]
 
 CONNECT_TIMEOUT = 10.0
+SUPPORTED_AIOMQTT = "2.5"  # the minor version whose privates `GatewayClient` relies on
+SESSION_TAKEN_OVER = 0x8E  # MQTT 5 DISCONNECT reason: another client took our client id
 _CLIENT_LOGGER = logging.getLogger("gateway.mqtt.client")
 
 
@@ -80,18 +93,107 @@ def _tls(config: MqttConfig) -> tuple[aiomqtt.TLSParameters | None, bool | None]
     return params, config.tls.insecure or None
 
 
+class ClosedBeforeConnack(aiomqtt.MqttError):
+    """The broker closed (or reset) the connection before it acknowledged the CONNECT."""
+
+
+class GatewayClient(aiomqtt.Client):
+    """An aiomqtt client with the fixes the gateway needs (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disconnect_reason: int | None = None  # from the broker's DISCONNECT (MQTT 5)
+        self._connecting = False
+
+    @property
+    def lost(self) -> asyncio.Future[None]:
+        """Done when the connection is gone (its exception, if any, is already retrieved)."""
+        return self._disconnected
+
+    @property
+    def paho(self) -> mqtt.Client:
+        """paho's client, for non-blocking publishes from the loop."""
+        return self._client
+
+    async def __aenter__(self) -> GatewayClient:
+        """Connect; raises MqttError at once when the socket closes before the CONNACK."""
+        self._connecting = True
+        disconnected = self._disconnected
+        try:
+            await super().__aenter__()
+        except BaseException:
+            self._abandon()
+            raise
+        finally:
+            self._connecting = False
+        if disconnected.done():
+            # Lost in the same read as the CONNACK (a takeover): aiomqtt would replace the
+            # future and forget the loss, leaving the message iteration waiting forever.
+            self._disconnected = disconnected
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        finally:
+            self._retrieve(self._disconnected)
+            self._client._sock_close()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None = None,
+    ) -> None:
+        # paho calls this in the loop: aiomqtt drives its socket with add_reader/add_writer.
+        if flags.is_disconnect_packet_from_server and self.disconnect_reason is None:
+            self.disconnect_reason = _reason_value(reason_code)  # the broker's DISCONNECT
+        if self._connecting and not self._connected.done():
+            # aiomqtt ignores a disconnection before the CONNACK and waits for its timeout.
+            self._connected.set_exception(
+                ClosedBeforeConnack("The connection was closed before the CONNACK")
+            )
+        super()._on_disconnect(client, userdata, flags, reason_code, properties)
+        # The loss reaches the gateway through the message iteration (or not at all when it
+        # happens during the goodbye); either way it must not be "never retrieved".
+        self._retrieve(self._disconnected)
+
+    def _abandon(self) -> None:
+        """A failed attempt: close its socket now (paho keeps it until the client is freed)."""
+        self._retrieve(self._connected)
+        self._retrieve(self._disconnected)
+        self._client._sock_close()
+
+    @staticmethod
+    def _retrieve(future: asyncio.Future[None]) -> None:
+        if future.done() and not future.cancelled():
+            future.exception()
+
+
+def _reason_value(reason_code: ReasonCode | int) -> int:
+    value = reason_code.value if isinstance(reason_code, ReasonCode) else reason_code
+    return int(value)
+
+
 def build_client(
     config: MqttConfig,
     will_topic: str,
     queue_type: QueueType,
     connect_timeout: float = CONNECT_TIMEOUT,
-) -> aiomqtt.Client:
+) -> GatewayClient:
     """A new, unconnected client for one attempt. Must be called in the event loop.
 
-    `connect_timeout` bounds the wait for the CONNACK (aiomqtt does not notice a connection
-    closed before it). The session is persistent (MQTT 5: clean start off plus
-    `session_expiry`; 3.1.1: clean session off), so QoS 1 commands sent during a short outage
-    are delivered afterwards.
+    `connect_timeout` bounds the wait for the CONNACK from a broker that accepted the
+    connection but does not answer; one that closes it fails the attempt at once. The session
+    is persistent (MQTT 5: clean start off plus `session_expiry`; 3.1.1: clean session off),
+    so QoS 1 commands sent during a short outage are delivered afterwards.
     """
     tls_params, tls_insecure = _tls(config)
     v5 = config.protocol == "5"
@@ -99,7 +201,7 @@ def build_client(
     if v5:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = config.session_expiry
-    client = aiomqtt.Client(
+    client = GatewayClient(
         config.host,
         config.port,
         username=config.username,

@@ -7,9 +7,21 @@ taken, they wait in the `Outbox` (coalesced per retained topic), refilled as the
 Incoming messages are matched against a `SubscriptionIndex` and delivered with
 `gw.async_run_job`, each callback's `Job` built once at subscribe time.
 
+On every connection, `online` means ready (DESIGN): every filter is subscribed and its SUBACK
+received, then what waited in the outbox and every entity's state go out (the on-connect
+hooks), then `<b>/status` = `online`, then the on-online hooks (discovery). A gateway that is
+still being set up holds `online` back until `gateway_started`: entities and the bridge's
+request topics exist (and are acknowledged) before anyone is told to use them.
+
+A connection taken over by another client with our client id (MQTT 5 reason 0x8E, or, as
+mosquitto 2.0 gives no reason, one lost soon after it was made: see `_taken_over`) does not
+reset the backoff, so two gateways sharing a client id slow down instead of flapping; a hint
+about the shared client id is logged once.
+
 The task is not a gateway background task: those are cancelled right after `gateway_stop`, and
-the connection must live through the final write (flush, `offline`, clean disconnect). It is
-cancelled on `gateway_close` if it has not finished by then.
+the connection must live through the final write (flush, `offline`, clean disconnect). A
+connect attempt still under way is abandoned when the stop begins; the task is cancelled on
+`gateway_close` if it has not finished by then.
 """
 
 from __future__ import annotations
@@ -19,16 +31,19 @@ import contextlib
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
 import paho.mqtt.client as mqtt
 
-from ..core import Event, Gateway, Job, callback
-from ..util.backoff import Backoff
+from ..const import EVENT_GATEWAY_STARTED
+from ..core import CoreState, Event, Gateway, Job, callback
+from ..util.backoff import BACKOFF_INITIAL, Backoff
 from .client_options import (
     CONNECT_TIMEOUT,
+    SESSION_TAKEN_OVER,
+    GatewayClient,
     build_client,
     call_when_drained,
     dispatch_queue_type,
@@ -51,6 +66,12 @@ FINAL_WRITE_BUDGET = 0.9
 # Messages paho may hold (unwritten or unacknowledged) before publishes wait in the outbox.
 # Above paho's 20 in-flight QoS 1 messages, so that a refill always leaves one to come.
 BACKLOG_LIMIT = 100
+STABLE_AFTER = 10.0  # a connection lost sooner may have been taken over
+FLAPS_BEFORE_HINT = 2
+SHARED_CLIENT_ID_HINT = (
+    "Another MQTT client probably uses the same client_id %r: the broker took %d connections "
+    "in a row over soon after they were made; give each gateway its own mqtt.client_id"
+)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -74,14 +95,22 @@ class MqttConnection:
         self._refill_scheduled = False
         self._writable_waiters: list[Callable[[], None]] = []
         self._queue_type = dispatch_queue_type(self._async_dispatch)
-        self._client: aiomqtt.Client | None = None
+        self._client: GatewayClient | None = None
         self._paho: mqtt.Client | None = None
         self._ready = False
+        self._online = False
+        # A gateway still being set up is not ready: `online` waits for `gateway_started`.
+        self._online_allowed = gw.state is CoreState.RUNNING
         self._on_connect: list[Job[Any]] = []
+        self._on_online: list[Job[Any]] = []
         self._listeners: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Future[None] = gw.loop.create_future()
         self._connections = 0
+        self._attempts = 0
+        self._connected_at = 0.0
+        self._flaps = 0  # connections in a row that were probably taken over
+        self._hinted_shared_id = False
         self._published = 0
         self._received = 0
         self._failures = 0
@@ -107,6 +136,16 @@ class MqttConnection:
         return self._ready
 
     @property
+    def online(self) -> bool:
+        """Ready, and `online` has been published on this connection."""
+        return self._online
+
+    @property
+    def attempts(self) -> int:
+        """Connection attempts made so far, successful or not."""
+        return self._attempts
+
+    @property
     def in_sync(self) -> bool:
         """Ready, and every subscription change has been acknowledged by the broker."""
         return self._ready and self._subscriber.in_sync
@@ -126,6 +165,7 @@ class MqttConnection:
             received=self._received,
             dropped=self._outbox.dropped,
             queued=len(self._outbox) + len(self._held),
+            attempts=self._attempts,
         )
 
     @callback
@@ -136,10 +176,28 @@ class MqttConnection:
 
     @callback
     def async_on_connect(self, target: Callable[[], Any]) -> Callable[[], None]:
-        """Run `target()` after every (re)connect, once resubscribed (e.g. to republish)."""
+        """Run `target()` after every (re)connect, once resubscribed and before `online`
+        (to republish states); a `@callback` target runs before `online` is published."""
+        return self._async_add_hook(self._on_connect, target)
+
+    @callback
+    def async_on_online(self, target: Callable[[], Any]) -> Callable[[], None]:
+        """Run `target()` right after `online` is published (discovery)."""
+        return self._async_add_hook(self._on_online, target)
+
+    @staticmethod
+    def _async_add_hook(hooks: list[Job[Any]], target: Callable[[], Any]) -> Callable[[], None]:
         job: Job[Any] = Job(target)
-        self._on_connect.append(job)
-        return lambda: self._on_connect.remove(job) if job in self._on_connect else None
+        hooks.append(job)
+        return lambda: hooks.remove(job) if job in hooks else None
+
+    @callback
+    def _async_run_hooks(self, hooks: list[Job[Any]]) -> None:
+        for job in list(hooks):
+            try:
+                self.gw.async_run_job(job)
+            except Exception:
+                _LOGGER.exception("Error in MQTT connection hook %s", job.name)
 
     def _notify(self) -> None:
         for listener in list(self._listeners):
@@ -278,7 +336,16 @@ class MqttConnection:
     @callback
     def async_start(self) -> None:
         """Start connecting in the background; returns at once."""
+        if not self._online_allowed:
+            self.gw.bus.async_listen_once(EVENT_GATEWAY_STARTED, self._async_gateway_started)
         self._task = self.gw.loop.create_task(self._async_run(), name="mqtt connection")
+
+    @callback
+    def _async_gateway_started(self, _event: Event) -> None:
+        """Every entity and subscription of the start-up exists: `online` may be told."""
+        self._online_allowed = True
+        if self._ready and not self._online:
+            self._async_go_online()
 
     async def async_final_write(self, _event: Event | None = None) -> None:
         """Flush, publish `offline` and disconnect; gives up after `FINAL_WRITE_BUDGET`."""
@@ -299,11 +366,20 @@ class MqttConnection:
     async def _async_run(self) -> None:
         while not self._stop.done():
             connections = self._connections
+            self._attempts += 1
+            client = build_client(
+                self.config, self.status_topic, self._queue_type, self.connect_timeout
+            )
+            call_when_drained(client, self._async_socket_drained)
             try:
-                await self._async_connect_and_serve()
+                await self._async_connect_and_serve(client)
             except aiomqtt.MqttError as err:
-                if connections == self._connections and not self._stop.done():
+                if self._stop.done():
+                    break
+                if connections == self._connections:
                     self._async_failed(err)
+                else:
+                    self._async_lost(client)
             except Exception as err:
                 _LOGGER.exception("Unexpected error in the MQTT connection")
                 self._async_failed(err)
@@ -311,43 +387,84 @@ class MqttConnection:
                 break
             await self._async_wait_backoff()
 
-    async def _async_connect_and_serve(self) -> None:
-        client = build_client(
-            self.config, self.status_topic, self._queue_type, self.connect_timeout
-        )
-        call_when_drained(client, self._async_socket_drained)
-        async with client:
-            try:
-                await self._async_connected(client)
-                if await self._async_serve(client):
-                    await self._async_goodbye(client)
-            finally:
-                self._async_disconnected()
+    async def _async_connect_and_serve(self, client: GatewayClient) -> None:
+        if not await self._async_connect(client):
+            return
+        try:
+            await self._async_connected(client)
+            if await self._async_serve(client):
+                await self._async_goodbye(client)
+        finally:
+            self._async_disconnected()
+            await client.__aexit__(None, None, None)
 
-    async def _async_connected(self, client: aiomqtt.Client) -> None:
-        """Announce, flush what waited, resubscribe, then let listeners republish."""
+    async def _async_connect(self, client: GatewayClient) -> bool:
+        """Connect, unless a stop comes first (a slow DNS lookup must not hold the stop)."""
+        connect = self.gw.loop.create_task(client.__aenter__(), name="mqtt connect")
+        try:
+            await asyncio.wait((connect, self._stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not connect.done():
+                connect.cancel()  # the executor thread may go on resolving; nobody waits
+                await asyncio.wait((connect,))
+        if connect.cancelled():
+            return False
+        try:
+            connect.result()  # raises the MqttError of a failed attempt
+        finally:
+            # The error's traceback holds this frame: without the task in it there is no
+            # cycle, so paho's socket of a failed TLS handshake is freed now (`_async_failed`).
+            del connect
+        return True
+
+    async def _async_connected(self, client: GatewayClient) -> None:
+        """Resubscribe (SUBACKs awaited), flush, republish, then `online` (module docstring)."""
         self._client = client
-        self._paho = client._client  # paho itself: non-blocking publish (module docstring)
         self._connections += 1
+        self._connected_at = self.gw.clock.time()
         if self._failures or self._connections > 1:
             _LOGGER.info("Connected to the MQTT broker at %s", self._address)
         self._failures = 0
         self.last_error = None
-        self._backoff.reset()
-        self.async_publish(self.status_topic, b"online", 1, True)
+        client.pending_calls_threshold = 2 * SUBSCRIBE_WINDOW
+        # Until the SUBACKs are in, publishes wait in the outbox, so they keep their order.
+        await self._async_unless_lost(client, self._subscriber.async_attach(client))
+        self._paho = client.paho  # non-blocking publish (module docstring)
         for message in self._outbox.drain():
             self.async_publish(message.topic, message.payload, message.qos, message.retain)
-        client.pending_calls_threshold = 2 * SUBSCRIBE_WINDOW
-        await self._subscriber.async_attach(client)
-        for job in list(self._on_connect):
-            try:
-                self.gw.async_run_job(job)
-            except Exception:
-                _LOGGER.exception("Error in MQTT on-connect hook %s", job.name)
+        self._async_run_hooks(self._on_connect)
         self._ready = True
+        if self._online_allowed:
+            self._async_go_online()
         self._notify()
 
-    async def _async_serve(self, client: aiomqtt.Client) -> bool:
+    async def _async_unless_lost(
+        self, client: GatewayClient, work: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run `work`, but raise MqttError as soon as the connection is lost: aiomqtt would
+        wait for a SUBACK that cannot come until its timeout."""
+        task = self.gw.loop.create_task(work, name="mqtt resubscribe")
+        try:
+            await asyncio.wait((task, client.lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait((task,))
+        if task.cancelled():
+            raise aiomqtt.MqttError("Lost the connection while resubscribing")
+        try:
+            task.result()
+        finally:
+            del task  # no cycle through this frame (see `_async_connect`)
+
+    @callback
+    def _async_go_online(self) -> None:
+        """`online` after everything published so far (held ones included), then discovery."""
+        self._online = True
+        self.async_publish(self.status_topic, b"online", 1, True)
+        self._async_run_hooks(self._on_online)
+
+    async def _async_serve(self, client: GatewayClient) -> bool:
         """Wait until the connection drops (raises MqttError) or a stop is asked (True)."""
         reader = self.gw.loop.create_task(self._async_read(client), name="mqtt reader")
         try:
@@ -362,12 +479,12 @@ class MqttConnection:
         return self._stop.done()
 
     @staticmethod
-    async def _async_read(client: aiomqtt.Client) -> None:
+    async def _async_read(client: GatewayClient) -> None:
         # Messages are dispatched by the queue as they arrive; this only ends on disconnect.
         async for _message in client.messages:
             pass
 
-    async def _async_goodbye(self, client: aiomqtt.Client) -> None:
+    async def _async_goodbye(self, client: GatewayClient) -> None:
         """Publish `offline` and wait for its PUBACK: everything before it is then flushed."""
         held, self._held = self._held, deque()
         for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
@@ -375,12 +492,20 @@ class MqttConnection:
         self._async_wake_writable_waiters()  # deferred states, then everything, before `offline`
         self._async_refill(sys.maxsize)
         self._paho = None
-        try:
-            await client.publish(
+        self._notify()  # no longer connected for publishers
+        offline = self.gw.loop.create_task(
+            client.publish(
                 self.status_topic, b"offline", qos=1, retain=True, timeout=GOODBYE_TIMEOUT
-            )
-        except aiomqtt.MqttError as err:
-            _LOGGER.warning("Could not publish offline before disconnecting: %s", err)
+            ),
+            name="mqtt offline",
+        )
+        # A broker that dies meanwhile sends no PUBACK: stop waiting for one at once.
+        await asyncio.wait((offline, client.lost), return_when=asyncio.FIRST_COMPLETED)
+        if not offline.done():
+            offline.cancel()
+            _LOGGER.warning("Could not publish offline: the connection was lost while stopping")
+        elif (error := offline.exception()) is not None:
+            _LOGGER.warning("Could not publish offline before disconnecting: %s", error)
             await self._async_say_offline_at_qos0(client)
         client.timeout = DISCONNECT_TIMEOUT
 
@@ -399,6 +524,7 @@ class MqttConnection:
         self._client = None
         self._paho = None
         self._ready = False
+        self._online = False
         self._subscriber.async_detach()
         held, self._held = self._held, deque()
         for message in held:
@@ -418,6 +544,29 @@ class MqttConnection:
         reason = str(err) or type(err).__name__
         log("Cannot connect to the MQTT broker at %s: %s", self._address, reason)
         self._notify()
+
+    @callback
+    def _async_lost(self, client: GatewayClient) -> None:
+        """Keep backing off after a connection that was probably taken over (module docstring)."""
+        if not self._taken_over(client):
+            self._flaps = 0
+            self._backoff.reset()
+            return
+        self._flaps += 1
+        if self._hinted_shared_id or self._flaps < FLAPS_BEFORE_HINT:
+            return
+        self._hinted_shared_id = True
+        _LOGGER.warning(SHARED_CLIENT_ID_HINT, self.config.client_id, self._flaps)
+
+    def _taken_over(self, client: GatewayClient) -> bool:
+        """MQTT 5 may say so (0x8E); mosquitto 2.0 says nothing, with either protocol, so the
+        connection's life tells: another client with our id takes over after its own retry
+        delay (at least `BACKOFF_INITIAL`), and before we would call the connection stable; a
+        broker restarted at once cuts it at any moment, typically sooner."""
+        if client.disconnect_reason is not None:
+            return client.disconnect_reason == SESSION_TAKEN_OVER
+        lived = self.gw.clock.time() - self._connected_at
+        return BACKOFF_INITIAL <= lived < STABLE_AFTER
 
     async def _async_wait_backoff(self) -> None:
         """Sleep the next backoff delay on the gateway clock, or until stopped."""

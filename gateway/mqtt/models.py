@@ -33,7 +33,7 @@ class MqttStats:
 
     `reconnects` counts connections after the first; `published` messages handed to the
     client; `received` messages from the broker; `dropped` outbox overflows; `queued`
-    messages waiting for a connection.
+    messages waiting for a connection; `attempts` connection attempts, successful or not.
     """
 
     connected: bool
@@ -42,3 +42,4 @@ class MqttStats:
     received: int
     dropped: int
     queued: int
+    attempts: int = 0

@@ -5,16 +5,18 @@ These use real threads and no event loop: the pool is plain `concurrent.futures`
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import platform
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from gateway.executor import GatewayExecutor
+from gateway.executor import GatewayExecutor, LoopDefaultExecutor
 from gateway.util.memory import release_free_memory
 
 
@@ -163,3 +165,39 @@ def test_calls_queued_behind_a_busy_pool_leave_no_phantom_idle_worker(
     first.result(5).join(5)  # the only worker has retired
     assert pool.stats().workers == 0
     assert pool.submit(int, 7).result(5) == 7
+
+
+def test_a_second_shutdown_keeps_the_first_deadline() -> None:
+    """A stuck worker is waited for once: asyncio's own shutdown of the default executor
+    (after the gateway's) must not wait for it again."""
+    pool = GatewayExecutor(max_workers=2, thread_name_prefix="twice", idle_timeout=None)
+    release = threading.Event()
+    pool.submit(release.wait)
+    pool.submit(lambda: None).result()
+    try:
+        assert pool.shutdown_with_deadline(0.05) == ["twice-0"]
+        started = time.monotonic()
+        assert pool.shutdown_with_deadline(5.0, cancel_futures=True) == ["twice-0"]
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+    for thread in list(pool._threads):
+        thread.join(5)
+    assert not any(thread.is_alive() for thread in pool._threads)
+
+
+async def test_loop_default_executor_is_bounded_and_daemon() -> None:
+    """The loop's default executor (aiomqtt's connect, DNS) never holds the exit."""
+    pool = GatewayExecutor(max_workers=1, thread_name_prefix="io-test", idle_timeout=None)
+    executor = LoopDefaultExecutor(pool, shutdown_timeout=0.1)
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    stuck = loop.run_in_executor(executor, release.wait)
+    assert [thread.daemon for thread in pool._threads] == [True]
+    started = time.monotonic()
+    executor.shutdown(wait=True)
+    assert time.monotonic() - started < 1.0
+    release.set()
+    assert await stuck is True
+    for thread in list(pool._threads):
+        thread.join(5)
