@@ -94,6 +94,10 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     from .config import load_config
     from .loader import resolve_platform_schema
 
+    if args.command == "run":
+        from .runner import hold_signals
+
+        hold_signals()  # a SIGHUP while the config is read must not kill the daemon
     config = load_config(find_config(args.config), resolve_platform_schema)
     if args.command == "check-config":
         from .loader import platform_config_warnings

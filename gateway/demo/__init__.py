@@ -18,7 +18,11 @@ from ..config import load_config
 from ..const import EVENT_GATEWAY_STOP
 from ..core import Event, Gateway, callback
 from ..loader import resolve_platform_schema
-from ..runner import install_signal_handlers, record_signals_during_setup
+from ..runner import (
+    async_act_on_early_signals,
+    install_signal_handlers,
+    record_signals_during_setup,
+)
 from .broker import DemoBroker, start_demo_broker
 
 __all__ = ["run_demo"]
@@ -78,11 +82,10 @@ async def _async_run_demo() -> int:
             None, _write_config, Path(folder.name), broker, board.serial_port
         )
         config = await loop.run_in_executor(None, load_config, config_path, resolve_platform_schema)
-        early_signals = record_signals_during_setup(loop)
+        record_signals_during_setup(loop)
         gw = await async_setup_gateway(config)
         install_signal_handlers(gw)
-        if early_signals:
-            gw.async_request_stop()
+        async_act_on_early_signals(gw)
         board.start(gw, *await _async_input_pins(gw))
 
         @callback
