@@ -55,7 +55,8 @@ def _start_and_hup(process: GatewayProcess, new_config: str, delay: float) -> No
     process.start()
     deadline = time.monotonic() + 10
     while not _catches_signals(process.pid):
-        assert process.process is not None and process.process.poll() is None, process.output()
+        assert process.process is not None
+        assert process.process.poll() is None, process.output()
         assert time.monotonic() < deadline, "the process never caught a signal"
         time.sleep(0.001)
     write_atomically(process.config_path, new_config)
