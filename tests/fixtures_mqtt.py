@@ -4,9 +4,6 @@
 - `private_broker` (function): a broker of its own, for tests that kill or restart it.
 - `tls_material` (session): a CA, server and client certificates made with `openssl`.
 - `MqttProbe`: a test-side client that records what it receives and waits for conditions.
-- `join_default_executor`: joins the loop's default executor (aiomqtt connects there). The
-  root conftest now does this after every test (`joined_default_executor`, autouse); this one
-  stays only while tests/mqtt/conftest.py still requests it, and goes with that request.
 - `real_gw`: a running gateway on the loop's clock (reconnect backoff needs real time).
 """
 
@@ -57,13 +54,6 @@ _PROBE_LOGGER.addFilter(_demote_paho_errors)
 def _require_mosquitto() -> None:
     if not Path(MOSQUITTO).exists():
         pytest.skip("mosquitto is not installed")
-
-
-@pytest.fixture
-async def join_default_executor() -> AsyncIterator[None]:
-    """aiomqtt connects in the loop's default executor; join its threads before leak checks."""
-    yield
-    await asyncio.get_running_loop().shutdown_default_executor()
 
 
 @pytest.fixture

@@ -107,7 +107,6 @@ def simulated(lines: SimulatedLines, number: int, kind: type[Any]) -> Any:
     return line
 
 
-@pytest.mark.usefixtures("join_default_executor")
 async def test_entities_drive_simulated_lines_over_mqtt(
     real_gw: Gateway, mqtt_broker: Mosquitto, mqtt_probe_factory: Callable[..., Any]
 ) -> None:

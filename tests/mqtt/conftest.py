@@ -8,19 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from gateway.config.model import CoreConfig, MqttConfig
 from gateway.core import Gateway
 from gateway.mqtt import MqttData, async_setup, get_data
 from gateway.mqtt.connection import MqttConnection
 
 WAIT_TIMEOUT = 20.0
-
-
-@pytest.fixture(autouse=True)
-def _joins_default_executor(join_default_executor: None) -> None:
-    """Every test here may connect with aiomqtt (see tests/fixtures_mqtt.py)."""
 
 
 def unique(prefix: str) -> str:
