@@ -29,7 +29,7 @@ from paho.mqtt.properties import Properties
 
 from gateway.blocking import SLOW_CALLBACK_SECONDS
 from gateway.core import Gateway
-from gateway.mqtt.socket_guard import guard_socket_registration
+from gateway.mqtt.client import guard_socket_registration
 from tests.broker import MOSQUITTO, BrokerTls, Mosquitto
 from tests.conftest import assert_stops_clean
 from tests.helpers import Waiters
@@ -212,7 +212,7 @@ class MqttProbe:
 
     def _new_client(self) -> aiomqtt.Client:
         client = self._build_client()
-        guard_socket_registration(client)  # aiomqtt's add_writer race, see socket_guard
+        guard_socket_registration(client)  # aiomqtt's add_writer race, see gateway.mqtt.client
         return client
 
     def _build_client(self) -> aiomqtt.Client:

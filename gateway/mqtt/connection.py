@@ -40,7 +40,7 @@ import paho.mqtt.client as mqtt
 from ..const import EVENT_GATEWAY_STARTED
 from ..core import CoreState, Event, Gateway, Job, callback
 from ..util.backoff import BACKOFF_INITIAL, Backoff
-from .client_options import (
+from .client import (
     CONNECT_TIMEOUT,
     SESSION_TAKEN_OVER,
     GatewayClient,

@@ -27,7 +27,7 @@ from gateway.bootstrap import async_setup_gateway
 from gateway.config import load_config
 from gateway.core import Gateway
 from gateway.loader import resolve_platform_schema
-from gateway.mqtt.socket_guard import guard_socket_registration
+from gateway.mqtt.client import guard_socket_registration
 from tests.broker import Mosquitto
 
 __all__ = [

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from gateway.core import Gateway
-from gateway.mqtt.client_options import CONNECT_TIMEOUT
+from gateway.mqtt.client import CONNECT_TIMEOUT
 from gateway.mqtt.connection import MqttConnection
 from gateway.util.backoff import Backoff
 from tests.broker import Mosquitto

@@ -1,4 +1,5 @@
-"""Building an aiomqtt `Client` from `MqttConfig`: credentials, TLS, protocol, session, will.
+"""Our aiomqtt client: built from `MqttConfig` (credentials, TLS, protocol, session, will),
+and the one module that reaches into aiomqtt's and paho's privates.
 
 A fresh client is built for every connection attempt (reusing one after an unexpected
 disconnect can report "connected" against a broker that never answered). TLS files are loaded
@@ -17,6 +18,7 @@ import asyncio
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -27,8 +29,6 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from .socket_guard import guard_socket_registration
-
 if TYPE_CHECKING:
     from ..config.model import MqttConfig
 
@@ -36,15 +36,18 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "SESSION_TAKEN_OVER",
     "SUPPORTED_AIOMQTT",
+    "SUPPORTED_PAHO",
     "GatewayClient",
     "build_client",
     "call_when_drained",
     "dispatch_queue_type",
+    "guard_socket_registration",
     "outgoing_backlog",
 ]
 
 CONNECT_TIMEOUT = 10.0
-SUPPORTED_AIOMQTT = "2.5"  # the minor version whose privates `GatewayClient` relies on
+SUPPORTED_AIOMQTT = "2.5"  # the minor versions whose privates this module relies on
+SUPPORTED_PAHO = "2.2"
 SESSION_TAKEN_OVER = 0x8E  # MQTT 5 DISCONNECT reason: another client took our client id
 _CLIENT_LOGGER = logging.getLogger("gateway.mqtt.client")
 
@@ -249,3 +252,46 @@ def call_when_drained(client: aiomqtt.Client, drained: Callable[[], None]) -> No
         drained()
 
     paho.on_socket_unregister_write = on_unregister_write
+
+
+# -- registering paho's socket with the loop ----------------------------------------------
+#
+# aiomqtt hands `loop.add_writer(fd, ...)` and `loop.add_reader(fd, ...)` to the loop with
+# `call_soon_threadsafe`, even when it is already running in the loop thread. When the connection
+# drops in between (a publish registers the writer, then the reader finds the socket closed),
+# the late `add_writer` meets a closed descriptor: asyncio logs an error, and a descriptor number
+# reused meanwhile would get the dead client's callback. The proxy below registers only while
+# the descriptor is still the client's socket, and does it at once in the loop thread, which also
+# saves a self-pipe wake-up and a loop iteration per publish burst.
+
+
+class _GuardedLoop:
+    """Stands in for the loop inside one aiomqtt client; everything else is delegated."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, paho: mqtt.Client) -> None:
+        self._loop = loop
+        self._paho = paho
+        self._thread_id = threading.get_ident()
+        self._registrations = (loop.add_reader, loop.add_writer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loop, name)
+
+    def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any) -> Any:
+        if callback not in self._registrations:
+            return self._loop.call_soon_threadsafe(callback, *args)
+        if threading.get_ident() == self._thread_id:
+            self._register_if_current(callback, *args)
+            return None
+        return self._loop.call_soon_threadsafe(self._register_if_current, callback, *args)
+
+    def _register_if_current(self, register: Callable[..., Any], fd: int, *args: Any) -> None:
+        sock = self._paho.socket()
+        if sock is not None and sock.fileno() == fd:
+            register(fd, *args)
+
+
+def guard_socket_registration(client: aiomqtt.Client) -> None:
+    """Install the guard on a new client (before it connects), in the event loop."""
+    paho = client._client
+    client._loop = _GuardedLoop(asyncio.get_running_loop(), paho)  # type: ignore[assignment]
