@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,16 +23,23 @@ __all__ = ["async_setup_component", "async_setup_entities", "async_setup_gateway
 _LOGGER = logging.getLogger(__name__)
 
 
-async def async_setup_gateway(config: Config, *, clock: Clock | None = None) -> Gateway:
+async def async_setup_gateway(
+    config: Config, *, clock: Clock | None = None, gpio_lines: object | None = None
+) -> Gateway:
     """Create the gateway, set up hardware, MQTT and every entity domain, and start it.
 
     Never waits for the broker: hardware and entities come up first, MQTT connects on its own.
     Serial, discovery and automations are imported only when configured: on a small board
-    every module imported is resident memory for the daemon's whole life.
+    every module imported is resident memory for the daemon's whole life. `gpio_lines` (a
+    `hardware.gpio.LineSource` the caller made, e.g. the demo's simulated board) is handed to
+    the gpio platform untouched instead of the pin factory the config names.
     """
     gw = Gateway(clock=clock)
     gw.config = config
-    await async_setup_component(gw, "platforms.gpio", config.gpio)
+    if gpio_lines is None:
+        await async_setup_component(gw, "platforms.gpio", config.gpio)
+    else:
+        await async_setup_component(gw, "platforms.gpio", config.gpio, driver=gpio_lines)
     if config.mqtt is not None:
         await async_setup_component(gw, "gateway.mqtt", config.mqtt, config.core)
     else:
@@ -66,12 +74,14 @@ async def async_setup_entities(gw: Gateway, entries: Sequence[PlatformEntry]) ->
             await component.async_setup_entries(by_domain[domain])
 
 
-async def async_setup_component(gw: Gateway, module_name: str, *config: Any) -> None:
+async def async_setup_component(
+    gw: Gateway, module_name: str, *config: Any, **options: Any
+) -> None:
     """Import a component (in the executor) and run its `async_setup`, or its `setup` there."""
     module = await async_import_component(gw, module_name)
     if hasattr(module, "async_setup"):
-        await module.async_setup(gw, *config)
+        await module.async_setup(gw, *config, **options)
     elif hasattr(module, "setup"):
-        await gw.async_add_executor_job(module.setup, gw, *config)
+        await gw.async_add_executor_job(functools.partial(module.setup, gw, *config, **options))
     else:
         raise GatewayError(f"component {module_name} has neither async_setup nor setup")

@@ -11,12 +11,12 @@ import logging
 import tempfile
 from pathlib import Path
 
-from hardware.sim import DemoBoard, DrivablePin, mock_pin
+from hardware.sim import DemoBoard, mock_board, mock_pin
 
 from ..bootstrap import async_setup_gateway
 from ..config import load_config
 from ..const import EVENT_GATEWAY_STOP
-from ..core import Event, Gateway, callback
+from ..core import Event, callback
 from ..loader import resolve_platform_schema
 from ..runner import (
     async_act_on_early_signals,
@@ -82,11 +82,12 @@ async def _async_run_demo() -> int:
             None, _write_config, Path(folder.name), broker, board.serial_port
         )
         config = await loop.run_in_executor(None, load_config, config_path, resolve_platform_schema)
+        lines = await loop.run_in_executor(None, mock_board)
         record_signals_during_setup(loop)
-        gw = await async_setup_gateway(config)
+        gw = await async_setup_gateway(config, gpio_lines=lines)
         install_signal_handlers(gw)
         async_act_on_early_signals(gw)
-        board.start(gw, *await _async_input_pins(gw))
+        board.start(gw, mock_pin(lines, DOORBELL_PIN), mock_pin(lines, WATER_METER_PIN))
 
         @callback
         def stop_activity(_event: Event) -> None:
@@ -99,22 +100,6 @@ async def _async_run_demo() -> int:
         board.close()
         await broker.stop()
         await loop.run_in_executor(None, folder.cleanup)
-
-
-async def _async_input_pins(gw: Gateway) -> tuple[DrivablePin, DrivablePin]:
-    """The gateway's mock pins for the doorbell and the water meter.
-
-    TEMPORARY platform reach (a named exception in the import-linter contracts): gpiozero's
-    mock pins belong to the driver the gpio platform loaded, and nothing but the platform can
-    hand that driver out yet. The gpio platform and `GpioDriver` already accept a driver made
-    elsewhere (`platforms.gpio.async_setup(..., driver=)`, `GpioDriver("mock", factory, ...)`);
-    the exception goes when `async_setup_gateway` can be passed one, so the demo makes the
-    mock driver itself.
-    """
-    from platforms.gpio import async_get_driver
-
-    driver = await async_get_driver(gw)
-    return mock_pin(driver, DOORBELL_PIN), mock_pin(driver, WATER_METER_PIN)
 
 
 def _write_config(folder: Path, broker: DemoBroker, serial_port: str) -> Path:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .demo_board import DemoBoard
-from .input_pins import DrivablePin, mock_pin, press, pulse
+from .input_pins import DrivablePin, mock_board, mock_pin, press, pulse
 from .lines import SimulatedInput, SimulatedLines, SimulatedOutput, SimulatedPwm
 from .periodic import Periodic
 from .pty_serial import SimulatedSerialDevice
@@ -25,6 +25,7 @@ __all__ = [
     "SimulatedOutput",
     "SimulatedPwm",
     "SimulatedSerialDevice",
+    "mock_board",
     "mock_pin",
     "press",
     "pulse",

@@ -23,6 +23,12 @@ class DrivablePin(Protocol):
     def drive_low(self) -> None: ...
 
 
+def mock_board() -> GpioDriver:
+    """A board of gpiozero mock pins (PWM-capable), whose pins a simulator drives with
+    `mock_pin`; hand it to the gateway as its GPIO lines. Blocking (imports gpiozero)."""
+    return GpioDriver.load("mock")
+
+
 def mock_pin(driver: LineSource, pin: PinSpec) -> DrivablePin:
     """The mock pin `pin` of a driver on gpiozero's mock factory, to drive from a simulator.
 
