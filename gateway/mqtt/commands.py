@@ -18,10 +18,11 @@ from hardware.errors import HardwareError
 
 from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
+from ..domains.registry import domain_spec
+from ..domains.spec import Command, CommandInput, PayloadError
 from ..exceptions import GatewayError
 from .connection import MqttConnection
 from .models import ReceiveMessage
-from .payload import ACCEPTED_FORMS, CONTROLLABLE_DOMAINS, Command, PayloadError, parse_command
 from .state_publisher import StatePublisher
 
 __all__ = ["MALFORMED_LOG_INTERVAL", "USER_ERRORS", "CommandRouter"]
@@ -106,12 +107,12 @@ class CommandRouter:
     def _async_track(self, entity_id: str) -> None:
         if entity_id in self._unsubscribers:
             return
-        domain, _ = split_entity_id(entity_id)
+        spec = domain_spec(split_entity_id(entity_id)[0])
         base = self._publisher.async_topics(entity_id).base
         get = functools.partial(self._async_on_get, entity_id)
         removers = [self._conn.async_subscribe(f"{base}/get", get, self._qos)]
-        if domain in CONTROLLABLE_DOMAINS:
-            on_set = functools.partial(self._async_on_set, entity_id, domain)
+        if spec is not None and spec.commands is not None:
+            on_set = functools.partial(self._async_on_set, entity_id, spec.commands)
             removers.append(self._conn.async_subscribe(f"{base}/set", on_set, self._qos))
         self._unsubscribers[entity_id] = removers
 
@@ -127,16 +128,16 @@ class CommandRouter:
             self._publisher.async_republish(entity_id)
 
     @callback
-    def _async_on_set(self, entity_id: str, domain: str, msg: ReceiveMessage) -> None:
+    def _async_on_set(self, entity_id: str, commands: CommandInput, msg: ReceiveMessage) -> None:
         if self._stopping:
             self._ignored_while_stopping += 1  # logged once, at close: a flood must not flood
             return
         if self._refuse_retained(msg):
             return
         try:
-            command = parse_command(domain, msg.payload)
+            command = commands.parse(msg.payload)
         except PayloadError as err:
-            self._log_malformed(entity_id, domain, msg, err)
+            self._log_malformed(entity_id, commands, msg, err)
             return
         queue = self._queues.get(entity_id)
         if queue is not None:
@@ -178,7 +179,7 @@ class CommandRouter:
         return True
 
     def _log_malformed(
-        self, entity_id: str, domain: str, msg: ReceiveMessage, err: PayloadError
+        self, entity_id: str, commands: CommandInput, msg: ReceiveMessage, err: PayloadError
     ) -> None:
         """Log at most once per entity per minute: a noisy sender must not flood the log."""
         now = self._gw.clock.time()
@@ -192,5 +193,5 @@ class CommandRouter:
             msg.topic,
             err,
             msg.payload[:100],
-            ACCEPTED_FORMS[domain],
+            commands.accepted,
         )

@@ -352,7 +352,8 @@ async def test_a_bug_in_a_service_is_logged_as_error_with_traceback(
         real_gw, mqtt_broker, mqtt_probe_factory, caplog, TypeError("unexpected keyword 'x'")
     )
     assert [r.levelno for r in records] == [logging.ERROR]
-    assert records[0].exc_info is not None and records[0].exc_info[0] is TypeError
+    assert records[0].exc_info is not None
+    assert records[0].exc_info[0] is TypeError
     # What the autouse guard reads: this error would fail the test if it were not cleared.
     assert any(r.levelno >= logging.ERROR for r in caplog.get_records("call"))
     caplog.clear()
