@@ -68,7 +68,12 @@ class CommandInput:
 @dataclass(frozen=True, slots=True)
 class StateOutput:
     """How an entity's state goes out: on `<e>/<suffix>`, as `encode(state)` (None: write
-    nothing for this state), retained unless `retained` is False (a stream of events)."""
+    nothing for this state).
+
+    Retained: published when the payload changes and again on every connect. Not retained (a
+    stream of events, such as the `event` domain's `<e>/event`): published once per state
+    change, each change being one event, never replayed on a connect or an `<e>/get`.
+    """
 
     encode: Callable[[State], bytes | None]
     suffix: str = "state"

@@ -59,6 +59,17 @@ class _Outlet:
             output is None or output.retained,
         )
 
+    def is_news(self, payload: bytes, new: State, old: State | None) -> bool:
+        """Whether the state topic gets `payload` for this change.
+
+        A retained state goes out when it differs from the old one (and on every connect, where
+        `old` is None). A stream of events (not retained) goes out once per state change, each
+        change being one event, and never again on a connect or an `<e>/get`.
+        """
+        if self.state_retained:
+            return old is None or payload != self.encode_state(old)
+        return old is not None and new.state != old.state
+
 
 class StatePublisher:
     """Publishes what changed on each `state_changed`, and everything on each connect."""
@@ -156,9 +167,8 @@ class StatePublisher:
         availability = availability_payload(new)
         if old is None or availability != availability_payload(old):
             send(topics.availability, availability, self._qos, self._retain)
-        encode = outlet.encode_state
-        payload = encode(new)
-        if payload is not None and (old is None or payload != encode(old)):
+        payload = outlet.encode_state(new)
+        if payload is not None and outlet.is_news(payload, new, old):
             send(topics.state, payload, self._qos, self._retain and outlet.state_retained)
         if old is None or new.attributes != old.attributes:
             send(topics.attributes, attributes_payload(new), self._qos, self._retain)
@@ -167,5 +177,6 @@ class StatePublisher:
     def _async_clear(self, entity_id: str) -> None:
         outlet = self._outlets.pop(entity_id, None)
         topics = outlet.topics if outlet else EntityTopics.for_entity(self._node_base, entity_id)
-        for topic in (topics.state, topics.attributes, topics.availability):
+        retained = (topics.state,) if outlet is None or outlet.state_retained else ()
+        for topic in (*retained, topics.attributes, topics.availability):
             self._conn.async_publish(topic, b"", self._qos, True)
