@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import binary_sensor, button, light, sensor, switch
-from .spec import DomainSpec
+from .spec import Command, DomainSpec, PayloadError
 
-__all__ = ["DOMAINS", "DOMAIN_SPECS", "domain_spec", "register_domain"]
+__all__ = ["DOMAINS", "DOMAIN_SPECS", "domain_spec", "parse_command", "register_domain"]
 
 _SPECS: dict[str, DomainSpec] = {
     spec.name: spec
@@ -42,3 +42,15 @@ def register_domain(spec: DomainSpec) -> Callable[[], None]:
         _SPECS.pop(spec.name, None)
 
     return unregister
+
+
+def parse_command(domain: str, payload: bytes) -> Command:
+    """The command an `<e>/set` payload asks of an entity of `domain`; raises PayloadError.
+
+    Pure, whatever the bytes. (The command router binds `spec.commands.parse` once per entity;
+    this is the same parse, looked up by name.)
+    """
+    spec = _SPECS.get(domain)
+    if spec is None or spec.commands is None:
+        raise PayloadError(f"{domain} entities take no commands")
+    return spec.commands.parse(payload)

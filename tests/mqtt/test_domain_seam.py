@@ -17,7 +17,7 @@ import voluptuous as vol
 from gateway.core import Gateway, State
 from gateway.discovery import DiscoveryEntity, DiscoveryNode, build_device_config
 from gateway.domains import wire
-from gateway.domains.registry import register_domain
+from gateway.domains.registry import parse_command, register_domain
 from gateway.domains.spec import (
     Command,
     CommandInput,
@@ -27,7 +27,6 @@ from gateway.domains.spec import (
     StateOutput,
 )
 from gateway.entity import Entity
-from gateway.mqtt.payload import parse_command
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 
