@@ -19,6 +19,7 @@ __all__ = [
     "PAYLOAD_NONE",
     "attributes_payload",
     "availability_payload",
+    "encode_with",
     "state_output",
     "state_payload",
 ]
