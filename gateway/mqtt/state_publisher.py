@@ -6,6 +6,9 @@ takes less than the entities change), the same holds: changed entities are only 
 their current state is published once the connection has room again. Per topic, the order of
 changes is kept and the last one always goes out; memory is bounded by the number of entities.
 
+The state topic and its encoding are the entity's domain's (`DomainSpec.state`): a domain whose
+output is a stream of events (not retained) publishes each change once and never republishes.
+
 A removed entity's retained topics are cleared (an empty retained payload), through the outbox
 if need be, so that a clear made while disconnected still reaches the broker before anything
 newer.
