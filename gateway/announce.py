@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import mqtt
-from .const import DOMAINS, EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
+from .const import EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
 from .core import Event, Gateway, callback
 from .discovery import (
     DiscoveryEntity,
@@ -26,6 +26,7 @@ from .discovery import (
     discovery_topic,
     unique_id,
 )
+from .domains.registry import DOMAINS
 from .entity import Entity
 from .entity_component import async_get_component
 from .event import async_call_later

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
-from .const import DOMAINS
 from .core import Gateway
+from .domains.registry import DOMAINS
 from .entity_component import async_get_component
 from .exceptions import GatewayError
 from .loader import async_import_component

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import mqtt
 from .const import (
-    DOMAINS,
     EVENT_GATEWAY_STOP,
     EVENT_RELOAD_FINISHED,
     STATE_UNAVAILABLE,
     __version__,
 )
 from .core import Event, Gateway, callback
+from .domains.registry import DOMAINS
 from .entity_component import async_get_component
 from .event import async_track_time_interval
 from .exceptions import ConfigError

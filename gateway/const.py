@@ -6,8 +6,6 @@ from typing import Final
 
 __version__: Final = "0.1.0"
 
-DOMAINS: Final = ("switch", "binary_sensor", "sensor", "light", "button")
-
 STATE_ON: Final = "ON"
 STATE_OFF: Final = "OFF"
 STATE_UNAVAILABLE: Final = "unavailable"

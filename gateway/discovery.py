@@ -8,11 +8,12 @@ Home Assistant to remove them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .const import __version__
+from .domains.registry import domain_spec
 
 __all__ = [
     "DiscoveryEntity",
@@ -22,8 +23,6 @@ __all__ = [
     "discovery_topic",
     "unique_id",
 ]
-
-COMMANDABLE = frozenset({"switch", "light", "button"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,38 +99,16 @@ def _component(node: DiscoveryNode, entity: DiscoveryEntity) -> dict[str, Any]:
         "availability": [{"topic": f"{node.base}/status"}, {"topic": f"{topic}/availability"}],
         "availability_mode": "all",
     }
-    if entity.domain != "button":
-        component["state_topic"] = f"{topic}/state"
+    spec = domain_spec(entity.domain)
+    if spec is None:
+        raise ValueError(f"no discovery for domain {entity.domain}")
+    if spec.state is not None:
+        component["state_topic"] = f"{topic}/{spec.state.suffix}"
         component["json_attributes_topic"] = f"{topic}/attributes"
-    if entity.domain in COMMANDABLE:
+    if spec.commands is not None:
         component["command_topic"] = f"{topic}/set"
-    component.update(_PLATFORM_KEYS[entity.domain](entity))
+    component.update(spec.discovery(entity))
     for key in ("device_class", "unit_of_measurement", "state_class"):
         if (value := getattr(entity, key)) is not None:
             component[key] = value
     return component
-
-
-def _toggle_keys(entity: DiscoveryEntity) -> dict[str, Any]:
-    return {"payload_on": entity.payload_on, "payload_off": entity.payload_off}
-
-
-def _light_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
-    return {"schema": "json", "supported_color_modes": ["brightness"], "brightness_scale": 255}
-
-
-def _sensor_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
-    return {}
-
-
-def _button_keys(_entity: DiscoveryEntity) -> dict[str, Any]:
-    return {"payload_press": "PRESS"}
-
-
-_PLATFORM_KEYS: dict[str, Callable[[DiscoveryEntity], dict[str, Any]]] = {
-    "switch": _toggle_keys,
-    "binary_sensor": _toggle_keys,
-    "sensor": _sensor_keys,
-    "light": _light_keys,
-    "button": _button_keys,
-}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -20,6 +20,7 @@ from .loader import async_import_platform
 
 if TYPE_CHECKING:
     from .config.model import PlatformEntry
+    from .domains.spec import EntityMethod
 
 __all__ = ["ENTITY_SERVICE_SCHEMA", "EntityComponent", "async_get_component"]
 
@@ -98,18 +99,15 @@ class EntityComponent:
         self,
         name: str,
         schema: Mapping[Any, Any],
-        method: str | Callable[..., Any],
+        method: EntityMethod[Any],
     ) -> None:
-        """Register `<domain>.<name>` calling `entity.<method>(**data)` on each target."""
+        """Register `<domain>.<name>` calling `method(entity, **data)` on each target."""
         validator = vol.Schema({**ENTITY_SERVICE_SCHEMA, **schema})
 
         async def handle(call: ServiceCall) -> None:
             kwargs = {key: value for key, value in call.data.items() if key != "entity_id"}
             for entity in self._targets(call.data["entity_id"]):
-                if callable(method):
-                    await method(entity, **kwargs)
-                else:
-                    await getattr(entity, method)(**kwargs)
+                await method(entity, **kwargs)
                 entity.async_write_state()
 
         self.gw.services.async_register(self.domain, name, handle, validator)

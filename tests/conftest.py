@@ -83,12 +83,16 @@ async def joined_default_executor(
 
 @pytest.fixture(autouse=True)
 def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test that logged an error it did not clear."""
+    """Fail a test that logged an error it did not clear, set-up and teardown included.
+
+    This fixture is set up before the test's own fixtures, so it is torn down after them: the
+    teardown records it reads already hold what the gateway logged while stopping.
+    """
     caplog.set_level(logging.INFO)
     yield
     errors = [
-        record.getMessage()
-        for when in ("setup", "call")
+        f"{when}: {record.getMessage()}"
+        for when in ("setup", "call", "teardown")
         for record in caplog.get_records(when)  # type: ignore[arg-type]
         if record.levelno >= logging.ERROR
     ]

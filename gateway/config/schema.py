@@ -23,7 +23,7 @@ from gateway.config.model import (
     SerialPortConfig,
     TlsConfig,
 )
-from gateway.const import DOMAINS
+from gateway.domains.registry import DOMAINS
 
 __all__ = [
     "SECTION_KEYS",

@@ -32,7 +32,7 @@ from gateway.config.schema import (
     validate_serial_port,
 )
 from gateway.config.yaml_loader import find_mark
-from gateway.const import DOMAINS
+from gateway.domains.registry import DOMAINS
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig

@@ -1,4 +1,7 @@
-"""The `binary_sensor` domain: inputs that are on or off (doors, buttons, motion)."""
+"""The `binary_sensor` domain: inputs that are on or off (doors, buttons, motion).
+
+No services and no `<e>/set`; `<e>/state` is `ON`/`OFF`.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,15 @@ from typing import TYPE_CHECKING
 from ..const import STATE_OFF, STATE_ON
 from ..core import Gateway
 from ..entity import Entity
-from . import async_setup_domain
+from . import async_setup_domain, wire
+from .spec import DomainSpec, StateOutput
+from .switch import on_off_discovery
 
 if TYPE_CHECKING:
     from ..config.model import PlatformEntry
 
 DOMAIN = "binary_sensor"
-__all__ = ["DOMAIN", "BinarySensorEntity", "async_setup"]
+__all__ = ["DOMAIN", "SPEC", "BinarySensorEntity", "async_setup"]
 
 
 class BinarySensorEntity(Entity):
@@ -35,5 +40,14 @@ class BinarySensorEntity(Entity):
         return STATE_ON if is_on else STATE_OFF
 
 
+SPEC = DomainSpec(
+    name=DOMAIN,
+    services={},
+    commands=None,
+    state=StateOutput(wire.encode_plain_state),
+    discovery=on_off_discovery,
+)
+
+
 async def async_setup(gw: Gateway, entries: Sequence[PlatformEntry]) -> None:
-    await async_setup_domain(gw, DOMAIN, {}, entries)
+    await async_setup_domain(gw, SPEC, entries)

@@ -1,4 +1,7 @@
-"""The `button` domain: momentary actions (a gate opener pulse)."""
+"""The `button` domain: momentary actions (a gate opener pulse).
+
+Service `press`; `<e>/set` takes `PRESS`; no `<e>/state` (availability and attributes only).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,14 @@ from typing import TYPE_CHECKING
 from ..const import SERVICE_PRESS
 from ..core import Gateway
 from ..entity import Entity
-from . import ServiceTable, async_setup_domain
+from . import async_setup_domain, wire
+from .spec import Command, CommandInput, DomainSpec, EntityService
 
 if TYPE_CHECKING:
     from ..config.model import PlatformEntry
 
 DOMAIN = "button"
-__all__ = ["DOMAIN", "ButtonEntity", "async_setup"]
-
-SERVICES: ServiceTable = {SERVICE_PRESS: ({}, "_async_press_action")}
+__all__ = ["DOMAIN", "SPEC", "ButtonEntity", "async_setup"]
 
 
 class ButtonEntity(Entity):
@@ -39,10 +41,25 @@ class ButtonEntity(Entity):
     async def async_press(self) -> None:
         await self.async_run_in_executor(self.press)
 
-    async def _async_press_action(self) -> None:
+    async def async_service_press(self) -> None:
+        """The `button.press` service: press, then note the time."""
         await self.async_press()
         self._last_pressed = datetime.now(UTC)
 
 
+def parse_command(payload: bytes) -> Command:
+    """`PRESS`."""
+    return wire.simple_command(wire.text(payload), "PRESS", SERVICE_PRESS)
+
+
+SPEC = DomainSpec(
+    name=DOMAIN,
+    services={SERVICE_PRESS: EntityService({}, ButtonEntity.async_service_press)},
+    commands=CommandInput(parse_command, "PRESS (any case)"),
+    state=None,
+    discovery=lambda _entity: {"payload_press": "PRESS"},
+)
+
+
 async def async_setup(gw: Gateway, entries: Sequence[PlatformEntry]) -> None:
-    await async_setup_domain(gw, DOMAIN, SERVICES, entries)
+    await async_setup_domain(gw, SPEC, entries)

@@ -1,4 +1,7 @@
-"""The `sensor` domain: readings (temperature, counters, load)."""
+"""The `sensor` domain: readings (temperature, counters, load).
+
+No services of its own and no `<e>/set`; `<e>/state` is the value (`None` while unknown).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import Gateway
 from ..entity import Entity
-from . import async_setup_domain
+from . import async_setup_domain, wire
+from .spec import DomainSpec, StateOutput
 
 if TYPE_CHECKING:
     from ..config.model import PlatformEntry
 
 DOMAIN = "sensor"
-__all__ = ["DOMAIN", "SensorEntity", "async_setup", "format_value"]
+__all__ = ["DOMAIN", "SPEC", "SensorEntity", "async_setup", "format_value"]
 
 SensorValue = int | float | str | None
 
@@ -63,5 +67,14 @@ class SensorEntity(Entity):
         return attributes
 
 
+SPEC = DomainSpec(
+    name=DOMAIN,
+    services={},
+    commands=None,
+    state=StateOutput(wire.encode_plain_state),
+    discovery=lambda _entity: {},
+)
+
+
 async def async_setup(gw: Gateway, entries: Sequence[PlatformEntry]) -> None:
-    await async_setup_domain(gw, DOMAIN, {}, entries)
+    await async_setup_domain(gw, SPEC, entries)

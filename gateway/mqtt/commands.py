@@ -12,18 +12,35 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
+import voluptuous as vol
+
+from hardware.errors import HardwareError
+
 from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
+from ..domains.registry import domain_spec
+from ..domains.spec import Command, CommandInput, PayloadError
+from ..exceptions import GatewayError
 from .connection import MqttConnection
 from .models import ReceiveMessage
-from .payload import ACCEPTED_FORMS, CONTROLLABLE_DOMAINS, Command, PayloadError, parse_command
 from .state_publisher import StatePublisher
 
-__all__ = ["MALFORMED_LOG_INTERVAL", "CommandRouter"]
+__all__ = ["MALFORMED_LOG_INTERVAL", "USER_ERRORS", "CommandRouter"]
 
 _LOGGER = logging.getLogger(__name__)
 
 MALFORMED_LOG_INTERVAL = 60.0
+
+# A command that fails for one of these is the user's or the device's doing (bad data, an
+# unknown entity or service, a pin not on the board, a driver that said no or did not answer):
+# one line. Anything else is a bug in a service and gets a traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    vol.Invalid,
+    GatewayError,
+    HardwareError,
+    TimeoutError,
+    OSError,
+)
 
 
 class CommandRouter:
@@ -90,12 +107,12 @@ class CommandRouter:
     def _async_track(self, entity_id: str) -> None:
         if entity_id in self._unsubscribers:
             return
-        domain, _ = split_entity_id(entity_id)
+        spec = domain_spec(split_entity_id(entity_id)[0])
         base = self._publisher.async_topics(entity_id).base
         get = functools.partial(self._async_on_get, entity_id)
         removers = [self._conn.async_subscribe(f"{base}/get", get, self._qos)]
-        if domain in CONTROLLABLE_DOMAINS:
-            on_set = functools.partial(self._async_on_set, entity_id, domain)
+        if spec is not None and spec.commands is not None:
+            on_set = functools.partial(self._async_on_set, entity_id, spec.commands)
             removers.append(self._conn.async_subscribe(f"{base}/set", on_set, self._qos))
         self._unsubscribers[entity_id] = removers
 
@@ -111,16 +128,16 @@ class CommandRouter:
             self._publisher.async_republish(entity_id)
 
     @callback
-    def _async_on_set(self, entity_id: str, domain: str, msg: ReceiveMessage) -> None:
+    def _async_on_set(self, entity_id: str, commands: CommandInput, msg: ReceiveMessage) -> None:
         if self._stopping:
             self._ignored_while_stopping += 1  # logged once, at close: a flood must not flood
             return
         if self._refuse_retained(msg):
             return
         try:
-            command = parse_command(domain, msg.payload)
+            command = commands.parse(msg.payload)
         except PayloadError as err:
-            self._log_malformed(entity_id, domain, msg, err)
+            self._log_malformed(entity_id, commands, msg, err)
             return
         queue = self._queues.get(entity_id)
         if queue is not None:
@@ -143,8 +160,10 @@ class CommandRouter:
         data = {"entity_id": entity_id, **command.data}
         try:
             await self._gw.services.async_call(domain, command.service, data)
-        except Exception as err:
+        except USER_ERRORS as err:
             _LOGGER.warning("Command %s.%s for %s failed: %s", domain, command.service, data, err)
+        except Exception:
+            _LOGGER.exception("Command %s.%s for %s failed", domain, command.service, data)
 
     def _refuse_retained(self, msg: ReceiveMessage) -> bool:
         """A retained command would act again at every restart: never act on one."""
@@ -160,7 +179,7 @@ class CommandRouter:
         return True
 
     def _log_malformed(
-        self, entity_id: str, domain: str, msg: ReceiveMessage, err: PayloadError
+        self, entity_id: str, commands: CommandInput, msg: ReceiveMessage, err: PayloadError
     ) -> None:
         """Log at most once per entity per minute: a noisy sender must not flood the log."""
         now = self._gw.clock.time()
@@ -174,5 +193,5 @@ class CommandRouter:
             msg.topic,
             err,
             msg.payload[:100],
-            ACCEPTED_FORMS[domain],
+            commands.accepted,
         )

@@ -1,35 +1,33 @@
 """What an entity's state looks like on its topics. Pure: a `State` in, payload bytes out.
 
-`<e>/state`: switch and binary_sensor `ON`/`OFF`, sensor the value, light JSON
-`{"state": "ON", "brightness": 0-255}`, button none. An unknown state is `None` (Home
-Assistant's "no value" payload). `<e>/attributes`: JSON of the attributes.
+`<e>/state`: as the entity's domain spec encodes it (`gateway/domains/<domain>.py`); nothing
+while the entity is unavailable. `<e>/attributes`: JSON of the attributes.
 `<e>/availability`: `online`, or `offline` while the state is `unavailable`.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable
 
-from ..const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from ..const import STATE_UNAVAILABLE
 from ..core import State
+from ..domains.registry import domain_spec
+from ..domains.spec import StateOutput
+from ..domains.wire import PAYLOAD_NONE, dumps, encode_plain_state
 
 __all__ = [
     "PAYLOAD_NONE",
     "attributes_payload",
     "availability_payload",
+    "encode_with",
+    "state_output",
     "state_payload",
 ]
 
-PAYLOAD_NONE = b"None"
 ONLINE = b"online"
 OFFLINE = b"offline"
-_NO_STATE_TOPIC = frozenset({"button"})
-
-
-def _dumps(value: Any) -> bytes:
-    # `default=str` turns datetimes and other odd attribute values into text, never an error.
-    return json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+# A state of no known domain (none is published today) goes out as its plain string.
+_PLAIN = StateOutput(encode_plain_state)
 
 
 def availability_payload(state: State) -> bytes:
@@ -37,26 +35,31 @@ def availability_payload(state: State) -> bytes:
 
 
 def attributes_payload(state: State) -> bytes:
-    return _dumps(dict(state.attributes))
+    return dumps(dict(state.attributes))
+
+
+def state_output(domain: str) -> StateOutput | None:
+    """How the domain's state goes out; None when it has no state topic."""
+    spec = domain_spec(domain)
+    return _PLAIN if spec is None else spec.state
+
+
+def encode_with(output: StateOutput | None) -> Callable[[State], bytes | None]:
+    """`state_payload` for states of a domain whose output is `output` (looked up once)."""
+    if output is None:
+        return _nothing
+    encode = output.encode
+
+    def payload(state: State) -> bytes | None:
+        return None if state.state == STATE_UNAVAILABLE else encode(state)
+
+    return payload
 
 
 def state_payload(state: State) -> bytes | None:
-    """The `<e>/state` payload, or None when nothing is to be written there."""
-    domain = state.domain
-    if domain in _NO_STATE_TOPIC or state.state == STATE_UNAVAILABLE:
-        return None
-    if domain == "light":
-        return _light_payload(state)
-    if state.state == STATE_UNKNOWN:
-        return PAYLOAD_NONE
-    return state.state.encode()
+    """The state topic's payload, or None when nothing is to be written there."""
+    return encode_with(state_output(state.domain))(state)
 
 
-def _light_payload(state: State) -> bytes:
-    if state.state == STATE_UNKNOWN:
-        return _dumps({"state": None})
-    body: dict[str, Any] = {"state": state.state}
-    brightness = state.attributes.get("brightness")
-    if state.state == STATE_ON and brightness is not None:
-        body["brightness"] = brightness
-    return _dumps(body)
+def _nothing(_state: State) -> None:
+    return None

@@ -6,6 +6,9 @@ takes less than the entities change), the same holds: changed entities are only 
 their current state is published once the connection has room again. Per topic, the order of
 changes is kept and the last one always goes out; memory is bounded by the number of entities.
 
+The state topic and its encoding are the entity's domain's (`DomainSpec.state`): a domain whose
+output is a stream of events (not retained) publishes each change once and never republishes.
+
 A removed entity's retained topics are cleared (an empty retained payload), through the outbox
 if need be, so that a clear made while disconnected still reaches the broker before anything
 newer.
@@ -17,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..const import EVENT_STATE_CHANGED
-from ..core import Event, Gateway, State, callback
+from ..core import Event, Gateway, State, callback, split_entity_id
 from .connection import MqttConnection
-from .state_payload import attributes_payload, availability_payload, state_payload
+from .state_payload import attributes_payload, availability_payload, encode_with, state_output
 from .topic import entity_topic
 
 __all__ = ["EntityTopics", "StatePublisher"]
@@ -37,7 +40,38 @@ class EntityTopics:
     @classmethod
     def for_entity(cls, node_base: str, entity_id: str) -> EntityTopics:
         base = entity_topic(node_base, entity_id)
-        return cls(base, f"{base}/state", f"{base}/attributes", f"{base}/availability")
+        output = state_output(split_entity_id(entity_id)[0])
+        state = f"{base}/{output.suffix if output is not None else 'state'}"
+        return cls(base, state, f"{base}/attributes", f"{base}/availability")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outlet:
+    """Where and how one entity's state goes out: its topics and its domain's encoding."""
+
+    topics: EntityTopics
+    encode_state: Callable[[State], bytes | None]
+    state_retained: bool
+
+    @classmethod
+    def for_entity(cls, node_base: str, entity_id: str) -> _Outlet:
+        output = state_output(split_entity_id(entity_id)[0])
+        return cls(
+            EntityTopics.for_entity(node_base, entity_id),
+            encode_with(output),
+            output is None or output.retained,
+        )
+
+    def is_news(self, payload: bytes, new: State, old: State | None) -> bool:
+        """Whether the state topic gets `payload` for this change.
+
+        A retained state goes out when it differs from the old one (and on every connect, where
+        `old` is None). A stream of events (not retained) goes out once per state change, each
+        change being one event, and never again on a connect or an `<e>/get`.
+        """
+        if self.state_retained:
+            return old is None or payload != self.encode_state(old)
+        return old is not None and new.state != old.state
 
 
 class StatePublisher:
@@ -51,7 +85,7 @@ class StatePublisher:
         self._node_base = node_base
         self._qos = qos
         self._retain = retain
-        self._topics: dict[str, EntityTopics] = {}
+        self._outlets: dict[str, _Outlet] = {}
         self._removers: list[Callable[[], None]] = []
         # Entities changed while backed up, in order, with the state last published for each.
         self._deferred: dict[str, State | None] = {}
@@ -73,10 +107,14 @@ class StatePublisher:
     @callback
     def async_topics(self, entity_id: str) -> EntityTopics:
         """The entity's topics (cached: built once per entity)."""
-        topics = self._topics.get(entity_id)
-        if topics is None:
-            topics = self._topics[entity_id] = EntityTopics.for_entity(self._node_base, entity_id)
-        return topics
+        return self._async_outlet(entity_id).topics
+
+    @callback
+    def _async_outlet(self, entity_id: str) -> _Outlet:
+        outlet = self._outlets.get(entity_id)
+        if outlet is None:
+            outlet = self._outlets[entity_id] = _Outlet.for_entity(self._node_base, entity_id)
+        return outlet
 
     @callback
     def async_republish_all(self) -> None:
@@ -126,21 +164,22 @@ class StatePublisher:
     @callback
     def _async_publish(self, new: State, old: State | None) -> None:
         """Publish each topic whose payload differs from the old state's."""
-        topics = self.async_topics(new.entity_id)
+        outlet = self._async_outlet(new.entity_id)
+        topics = outlet.topics
         send = self._conn.async_publish
         availability = availability_payload(new)
         if old is None or availability != availability_payload(old):
             send(topics.availability, availability, self._qos, self._retain)
-        payload = state_payload(new)
-        if payload is not None and (old is None or payload != state_payload(old)):
-            send(topics.state, payload, self._qos, self._retain)
+        payload = outlet.encode_state(new)
+        if payload is not None and outlet.is_news(payload, new, old):
+            send(topics.state, payload, self._qos, self._retain and outlet.state_retained)
         if old is None or new.attributes != old.attributes:
             send(topics.attributes, attributes_payload(new), self._qos, self._retain)
 
     @callback
     def _async_clear(self, entity_id: str) -> None:
-        topics = self._topics.pop(entity_id, None) or EntityTopics.for_entity(
-            self._node_base, entity_id
-        )
-        for topic in (topics.state, topics.attributes, topics.availability):
+        outlet = self._outlets.pop(entity_id, None)
+        topics = outlet.topics if outlet else EntityTopics.for_entity(self._node_base, entity_id)
+        retained = (topics.state,) if outlet is None or outlet.state_retained else ()
+        for topic in (*retained, topics.attributes, topics.availability):
             self._conn.async_publish(topic, b"", self._qos, True)

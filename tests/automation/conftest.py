@@ -17,7 +17,7 @@ from gateway.automation.config import AutomationConfig, validate_automation
 from gateway.automation.mqtt_link import MqttMessage
 from gateway.core import Gateway, callback
 from gateway.domains import async_setup_domain
-from gateway.domains.switch import SERVICES as SWITCH_SERVICES
+from gateway.domains.switch import SPEC as SWITCH
 from gateway.mqtt.subscriptions import SubscriptionIndex
 from platforms.virtual.switch import VirtualSwitch, VirtualSwitchConfig
 
@@ -100,7 +100,7 @@ def automations(gw: Gateway, fake_mqtt: FakeMqtt) -> SetUp:
 @pytest.fixture
 async def relays(gw: Gateway) -> list[VirtualSwitch]:
     """Virtual switches `switch.relay_1` and `switch.relay_2`, off, with the real services."""
-    component = await async_setup_domain(gw, "switch", SWITCH_SERVICES, [])
+    component = await async_setup_domain(gw, SWITCH, [])
     switches = [
         VirtualSwitch(VirtualSwitchConfig(platform="virtual", name=f"Relay {n}", id=f"relay_{n}"))
         for n in (1, 2)

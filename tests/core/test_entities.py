@@ -11,8 +11,8 @@ import pytest
 from gateway.clock import FakeClock
 from gateway.core import Gateway
 from gateway.domains import async_setup_domain
+from gateway.domains.registry import DOMAIN_SPECS
 from gateway.domains.sensor import SensorEntity
-from gateway.domains.switch import SERVICES as SWITCH_SERVICES
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_component import EntityComponent
 from gateway.entity_platform import EntityPlatform
@@ -56,9 +56,7 @@ class BlockingSwitch(SwitchEntity):
 
 
 async def _platform(gw: Gateway, domain: str) -> EntityPlatform:
-    component = await async_setup_domain(
-        gw, domain, SWITCH_SERVICES if domain == "switch" else {}, []
-    )
+    component = await async_setup_domain(gw, DOMAIN_SPECS[domain], [])
     return component.get_platform("test")
 
 

@@ -14,22 +14,12 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 import platforms.gpio
 from gateway.config.model import GpioConfig, PlatformEntry
 from gateway.core import Gateway
-from gateway.domains import ServiceTable, async_setup_domain
-from gateway.domains.button import SERVICES as BUTTON_SERVICES
-from gateway.domains.light import SERVICES as LIGHT_SERVICES
-from gateway.domains.switch import SERVICES as SWITCH_SERVICES
+from gateway.domains import async_setup_domain
+from gateway.domains.registry import DOMAIN_SPECS
 from gateway.entity_component import EntityComponent
 from gateway.loader import resolve_platform_schema
 from hardware.gpio import GpioDriver
 from tests.helpers import in_thread
-
-SERVICES: Mapping[str, ServiceTable] = {
-    "switch": SWITCH_SERVICES,
-    "light": LIGHT_SERVICES,
-    "button": BUTTON_SERVICES,
-    "binary_sensor": {},
-    "sensor": {},
-}
 
 
 class RecordingPin(MockPWMPin):
@@ -74,9 +64,7 @@ def entry(domain: str, raw: Mapping[str, Any]) -> PlatformEntry:
 
 async def setup_entities(gw: Gateway, domain: str, *raws: Mapping[str, Any]) -> EntityComponent:
     """Set up the domain with these gpio entries (as bootstrap would)."""
-    return await async_setup_domain(
-        gw, domain, SERVICES[domain], [entry(domain, raw) for raw in raws]
-    )
+    return await async_setup_domain(gw, DOMAIN_SPECS[domain], [entry(domain, raw) for raw in raws])
 
 
 def pin(factory: MockFactory, number: int) -> RecordingPin:

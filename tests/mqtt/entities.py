@@ -7,17 +7,13 @@ from typing import Any
 from gateway.core import Gateway
 from gateway.domains import async_setup_domain
 from gateway.domains.binary_sensor import BinarySensorEntity
-from gateway.domains.button import SERVICES as BUTTON_SERVICES
 from gateway.domains.button import ButtonEntity
-from gateway.domains.light import SERVICES as LIGHT_SERVICES
 from gateway.domains.light import LightEntity
+from gateway.domains.registry import DOMAIN_SPECS
 from gateway.domains.sensor import SensorEntity
-from gateway.domains.switch import SERVICES as SWITCH_SERVICES
 from gateway.domains.switch import SwitchEntity
 from gateway.entity import Entity
 from gateway.entity_component import async_get_component
-
-SERVICES = {"switch": SWITCH_SERVICES, "light": LIGHT_SERVICES, "button": BUTTON_SERVICES}
 
 
 class MemorySwitch(SwitchEntity):
@@ -101,5 +97,5 @@ async def add_entities(gw: Gateway, *entities: Entity) -> None:
         domain = entity.entity_id.partition(".")[0]
         component = async_get_component(gw, domain)
         if component is None:
-            component = await async_setup_domain(gw, domain, SERVICES.get(domain, {}), [])
+            component = await async_setup_domain(gw, DOMAIN_SPECS[domain], [])
         await component.get_platform("test").async_add_entities([entity])

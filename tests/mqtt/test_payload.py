@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.mqtt.payload import MAX_PAYLOAD_BYTES, Command, PayloadError, parse_command
+from gateway.domains.registry import parse_command
+from gateway.domains.spec import Command, PayloadError
+from gateway.domains.wire import MAX_PAYLOAD_BYTES
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,13 @@ from typing import Any
 
 import aiomqtt
 import pytest
+import voluptuous as vol
 
 from gateway.clock import FakeClock
 from gateway.core import Gateway
+from gateway.exceptions import ServiceNotFound
 from gateway.mqtt import MqttData, async_entity_topics
+from hardware.gpio.board import PinNotOnBoard
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 
@@ -236,7 +239,12 @@ async def test_malformed_commands_change_nothing_and_are_rate_limited(
         await probe.wait_until(lambda: len(probe.values(f"{b}/switch/relay/state")) > before)
 
     def malformed_logs() -> list[str]:
-        return [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+        # By logger too: asyncio's slow-callback warning names this test, "malformed" included.
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "gateway.mqtt.commands" and "malformed" in r.getMessage()
+        ]
 
     await send_all_then_sync()
     assert switch.calls == light.calls == []
@@ -305,6 +313,81 @@ async def test_a_failing_command_is_logged_and_the_next_one_runs(
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert len(failures) == 1
     assert "relay board not answering" in failures[0]
+
+
+class RaisingSwitch(MemorySwitch):
+    """A switch whose service raises `error` on every `turn_on`."""
+
+    def __init__(self, object_id: str, error: Exception) -> None:
+        super().__init__(object_id)
+        self._error = error
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        raise self._error
+
+
+async def _command_failure_records(
+    gw: Gateway,
+    broker: Mosquitto,
+    make_probe: ProbeFactory,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> list[logging.LogRecord]:
+    """The log records of one `ON` command whose service raises `error`."""
+    data = await setup_mqtt(gw, mqtt_config(broker.port))
+    await add_entities(gw, RaisingSwitch("raising", error), MemorySwitch("after"))
+    await wait_in_sync(data.connection)
+    probe = await _connected_probe(make_probe, broker, data)
+    b = data.node_base
+    await probe.publish(f"{b}/switch/raising/set", "ON")
+    # Commands of one client arrive in order: once `after` is ON, `raising` has failed.
+    await probe.publish(f"{b}/switch/after/set", "ON")
+    await probe.wait_for_value(f"{b}/switch/after/state", "ON")
+    await gw.async_block_till_done()
+    return [r for r in caplog.get_records("call") if r.name == "gateway.mqtt.commands"]
+
+
+async def test_a_bug_in_a_service_is_logged_as_error_with_traceback(
+    real_gw: Gateway,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    records = await _command_failure_records(
+        real_gw, mqtt_broker, mqtt_probe_factory, caplog, TypeError("unexpected keyword 'x'")
+    )
+    assert [r.levelno for r in records] == [logging.ERROR]
+    assert records[0].exc_info is not None
+    assert records[0].exc_info[0] is TypeError
+    # What the autouse guard reads: this error would fail the test if it were not cleared.
+    assert any(r.levelno >= logging.ERROR for r in caplog.get_records("call"))
+    caplog.clear()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        vol.Invalid("expected float for dictionary value @ data['for']"),
+        PinNotOnBoard("GPIO99 is not a pin of this board"),
+        ServiceNotFound("switch", "turn_on"),
+        TimeoutError(),
+        OSError("relay board not answering"),
+    ],
+    ids=["invalid", "pin_not_on_board", "service_not_found", "driver_timeout", "driver_io"],
+)
+async def test_a_user_error_in_a_command_is_one_warning_line(
+    real_gw: Gateway,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    records = await _command_failure_records(
+        real_gw, mqtt_broker, mqtt_probe_factory, caplog, error
+    )
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert records[0].exc_info is None
+    assert "switch.turn_on" in records[0].getMessage()
 
 
 async def test_commands_are_refused_once_the_gateway_is_stopping(

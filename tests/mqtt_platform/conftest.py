@@ -12,9 +12,8 @@ import pytest
 from gateway.config.model import PlatformEntry
 from gateway.const import EVENT_STATE_CHANGED
 from gateway.core import Event, Gateway, State, callback
-from gateway.domains import ServiceTable, async_setup_domain
-from gateway.domains.light import SERVICES as LIGHT_SERVICES
-from gateway.domains.switch import SERVICES as SWITCH_SERVICES
+from gateway.domains import async_setup_domain
+from gateway.domains.registry import DOMAIN_SPECS
 from gateway.entity_component import EntityComponent
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import MqttData
@@ -26,12 +25,6 @@ from tests.mqtt.conftest import mqtt_config, setup_mqtt, unique, wait_in_sync
 __all__ = ["StateWaiter", "entry", "setup_entities", "state_of", "unique"]
 
 WAIT_TIMEOUT = 20.0
-SERVICES: Mapping[str, ServiceTable] = {
-    "switch": SWITCH_SERVICES,
-    "light": LIGHT_SERVICES,
-    "binary_sensor": {},
-    "sensor": {},
-}
 
 
 @pytest.fixture
@@ -63,9 +56,7 @@ def entry(domain: str, raw: Mapping[str, Any]) -> PlatformEntry:
 
 async def setup_entities(gw: Gateway, domain: str, *raws: Mapping[str, Any]) -> EntityComponent:
     """Set up the domain with these `platform: mqtt` entries (as bootstrap would)."""
-    return await async_setup_domain(
-        gw, domain, SERVICES[domain], [entry(domain, raw) for raw in raws]
-    )
+    return await async_setup_domain(gw, DOMAIN_SPECS[domain], [entry(domain, raw) for raw in raws])
 
 
 def state_of(gw: Gateway, entity_id: str) -> State:

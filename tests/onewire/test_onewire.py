@@ -12,6 +12,7 @@ from gateway.clock import FakeClock
 from gateway.config.model import PlatformEntry
 from gateway.core import Gateway
 from gateway.domains import async_setup_domain
+from gateway.domains.sensor import SPEC as SENSOR
 from hardware import onewire
 from hardware.onewire import OneWireCrcError, OneWireError, OneWireMissing, parse_w1_slave
 from platforms.onewire.sensor import PLATFORM_SCHEMA, OneWireSensor
@@ -80,7 +81,7 @@ async def setup_sensor(gw: Gateway, root: Path, **extra: object) -> ThreadRecord
             **extra,
         }
     )
-    component = await async_setup_domain(gw, "sensor", {}, [])
+    component = await async_setup_domain(gw, SENSOR, [])
     sensor = ThreadRecordingSensor(config)
     await component.get_platform("onewire").async_add_entities([sensor], True)
     return sensor
@@ -147,7 +148,7 @@ async def test_platform_setup_adds_after_a_first_read(gw: Gateway, tmp_path: Pat
         {"platform": "onewire", "name": "Boiler", "sensor_id": SENSOR_ID, "sys_root": str(tmp_path)}
     )
     await async_setup_domain(
-        gw, "sensor", {}, [PlatformEntry("sensor", "onewire", config, "test.yaml:1")]
+        gw, SENSOR, [PlatformEntry("sensor", "onewire", config, "test.yaml:1")]
     )
     assert value(gw) == "23.1"
 
