@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
+from ..event_data import StateChangedData
 from .connection import MqttConnection
 from .models import ReceiveMessage
 from .payload import ACCEPTED_FORMS, CONTROLLABLE_DOMAINS, Command, PayloadError, parse_command
@@ -79,7 +80,7 @@ class CommandRouter:
             self._async_untrack(entity_id)
 
     @callback
-    def _async_state_changed(self, event: Event) -> None:
+    def _async_state_changed(self, event: Event[StateChangedData]) -> None:
         entity_id: str = event.data["entity_id"]
         if event.data["new_state"] is None:
             self._async_untrack(entity_id)
