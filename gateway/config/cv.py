@@ -26,10 +26,11 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, get_type_hints
 
 import voluptuous as vol
 
+from gateway.config.field_types import declares, literal_of, mismatched_fields
 from gateway.config.model import EntityConfig
 from gateway.util.extract import JsonPath
 
@@ -39,6 +40,7 @@ __all__ = [
     "PlatformSchema",
     "at_most_one_extractor",
     "boolean",
+    "choice",
     "encoding",
     "ensure_list",
     "exactly_one_of",
@@ -68,6 +70,7 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=EntityConfig)
+_Option = TypeVar("_Option", bound=str)
 M = TypeVar("M", bound=Mapping[Any, Any])
 Validator = Callable[[Any], Any]
 
@@ -246,6 +249,13 @@ def one_of(*options: Any, ignore_case: bool = False) -> Validator:
     return validate
 
 
+def choice(options: tuple[_Option, ...], *, ignore_case: bool = False) -> Callable[[Any], _Option]:
+    """`one_of` for a `Literal` type's values: `choice(PULLS)` with `PULLS: tuple[Pull, ...]`
+    returns a `Pull` to mypy, and declares `Literal[...]` for `platform_schema`'s check."""
+    validate: Callable[[Any], _Option] = one_of(*options, ignore_case=ignore_case)
+    return declares(literal_of(options), validate)
+
+
 def _same(value: Any, option: Any, *, ignore_case: bool) -> bool:
     if isinstance(value, bool) != isinstance(option, bool):
         return False  # `True == 1`, but `qos: true` is not `qos: 1`
@@ -418,6 +428,9 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
         raise TypeError(f"{config_cls.__name__}: {clash} are base keys, declared already")
     if unknown := sorted(set(declared) - names):
         raise TypeError(f"{config_cls.__name__} has no field for {unknown}")
+    validators = {_key_name(key): validator for key, validator in fields.items()}
+    if wrong := mismatched_fields(get_type_hints(config_cls), validators):
+        raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
     for field in dataclasses.fields(config_cls):
         required = field.default is dataclasses.MISSING and (
             field.default_factory is dataclasses.MISSING

@@ -20,18 +20,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 import voluptuous as vol
 
 from gateway.config.cv import boolean, gpio_pin
+from gateway.config.field_types import declares, literal_of
 from gateway.config.model import Claim, EntityConfig
 from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
 from gateway.entity import Entity
 from gateway.state_store import StateFile
-from hardware.gpio import DigitalOutput, GpioLine, PwmOutput
+from hardware.gpio import DigitalOutput, GpioLine, PinSpec, PwmOutput
 
 from . import keep_open
 from .pins import pin_claims
@@ -43,6 +44,8 @@ __all__ = [
     "GpioEntity",
     "GpioOutputConfig",
     "GpioOutputEntity",
+    "Initial",
+    "OnStop",
     "SnapshotCheck",
     "check_on",
     "on_off_option",
@@ -52,37 +55,42 @@ _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
 _Line = TypeVar("_Line", bound=GpioLine)
 _Output = TypeVar("_Output", DigitalOutput, PwmOutput)
+_Option = TypeVar("_Option", bound=str)
 
-INITIAL_OPTIONS: Final = ("off", "on", "restore")
+Initial = Literal["off", "on", "restore"]
+OnStop = Literal["off", "on", "keep"]
+INITIAL_OPTIONS: Final[tuple[Initial, ...]] = ("off", "on", "restore")
+ON_STOP_OPTIONS: Final[tuple[OnStop, ...]] = ("off", "on", "keep")
 RESTORE_FALLBACK: Final[dict[str, Any]] = {"on": False}
 
 SnapshotCheck = Callable[[Mapping[str, Any]], str | None]
 """Returns what is wrong with a saved snapshot, or None when it can be restored."""
-ON_STOP_OPTIONS: Final = ("off", "on", "keep")
 
 
-def on_off_option(*options: str) -> Callable[[Any], str]:
+def on_off_option(options: tuple[_Option, ...]) -> Callable[[Any], _Option]:
     """One of `options`; YAML's unquoted `on`/`off` arrive as booleans and are accepted."""
     listed = ", ".join(options)
 
-    def validate(value: Any) -> str:
+    def validate(value: Any) -> _Option:
         if isinstance(value, bool):
             value = "on" if value else "off"
-        if isinstance(value, str) and value.strip().lower() in options:
-            return value.strip().lower()
+        if isinstance(value, str):
+            for option in options:
+                if value.strip().lower() == option:
+                    return option
         raise vol.Invalid(f"expected one of: {listed}")
 
-    return validate
+    return declares(literal_of(options), validate)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpioOutputConfig(EntityConfig):
     """What every output (switch, light) is configured with."""
 
-    pin: int | str
+    pin: PinSpec
     active_high: bool = True
-    initial: str = "off"
-    on_stop: str = "off"
+    initial: Initial = "off"
+    on_stop: OnStop = "off"
 
     def claims(self) -> tuple[Claim, ...]:
         return pin_claims(self.pin)
@@ -91,8 +99,8 @@ class GpioOutputConfig(EntityConfig):
 OUTPUT_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Required("pin"): gpio_pin,
     vol.Optional("active_high"): boolean,
-    vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
-    vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
+    vol.Optional("initial"): on_off_option(INITIAL_OPTIONS),
+    vol.Optional("on_stop"): on_off_option(ON_STOP_OPTIONS),
 }
 
 
@@ -116,7 +124,7 @@ class GpioEntity(Entity, Generic[_Line]):
 class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
     """An on/off output with `initial`, `on_stop` and a state file for `restore`."""
 
-    _on_stop: str = "off"
+    _on_stop: OnStop = "off"
     _state_file: StateFile | None = None
     _stopping: bool = False
 
@@ -181,7 +189,7 @@ def check_on(saved: Mapping[str, Any]) -> str | None:
 
 async def async_initial_state(
     state_file: StateFile | None,
-    initial: str,
+    initial: Initial,
     entity_id: str,
     check: SnapshotCheck = check_on,
 ) -> dict[str, Any]:
