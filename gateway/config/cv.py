@@ -26,18 +26,28 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Final, Generic, TypeVar, get_type_hints
+from typing import Any, Final, Generic, Literal, TypeVar, get_type_hints
 
 import voluptuous as vol
 
-from gateway.config.field_types import declares, literal_of, mismatched_fields
+from gateway.config.field_types import (
+    declared_type,
+    declares,
+    literal_of,
+    mismatched_fields,
+    optional_of,
+)
 from gateway.config.model import EntityConfig
 from gateway.util.extract import JsonPath
 
 __all__ = [
+    "ON_OFF",
     "SENSOR_FIELDS",
+    "STATE_CLASSES",
     "VALUE_FIELDS",
+    "OnOff",
     "PlatformSchema",
+    "StateClass",
     "at_most_one_extractor",
     "boolean",
     "choice",
@@ -71,6 +81,11 @@ __all__ = [
 
 T = TypeVar("T", bound=EntityConfig)
 _Option = TypeVar("_Option", bound=str)
+
+OnOff = Literal["off", "on"]
+ON_OFF: Final[tuple[OnOff, ...]] = ("off", "on")
+StateClass = Literal["measurement", "total", "total_increasing"]
+STATE_CLASSES: Final[tuple[StateClass, ...]] = ("measurement", "total", "total_increasing")
 M = TypeVar("M", bound=Mapping[Any, Any])
 Validator = Callable[[Any], Any]
 
@@ -277,7 +292,8 @@ def optional(validator: Validator) -> Validator:
     def validate(value: Any) -> Any:
         return None if value is None else validator(value)
 
-    return validate
+    inner = declared_type(validator)
+    return validate if inner is None else declares(optional_of(inner), validate)
 
 
 def exactly_one_of(*keys: str) -> Callable[[M], M]:
@@ -486,6 +502,6 @@ VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
 SENSOR_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("unit_of_measurement"): string,
     vol.Optional("device_class"): string,
-    vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
+    vol.Optional("state_class"): choice(STATE_CLASSES),
     vol.Optional("precision"): non_negative_int,
 }

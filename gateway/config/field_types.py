@@ -14,7 +14,14 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, cast, get_args, get_origin
 
-__all__ = ["declared_type", "declares", "fits", "literal_of", "mismatched_fields"]
+__all__ = [
+    "declared_type",
+    "declares",
+    "fits",
+    "literal_of",
+    "mismatched_fields",
+    "optional_of",
+]
 
 _V = TypeVar("_V", bound=Callable[..., Any])
 _DECLARED = "_boardgate_declares"
@@ -31,11 +38,18 @@ def literal_of(values: tuple[object, ...]) -> object:
     return cast(Any, Literal)[values]
 
 
+def optional_of(type_: object) -> object:
+    """`type_ | None`, for `declares` (a validator that also lets None through)."""
+    return cast(Any, typing.Optional)[type_]
+
+
 def declared_type(validator: object) -> object | None:
     """What `validator` says it returns, or None when it says nothing comparable."""
     declared: object | None = getattr(validator, _DECLARED, None)
     if declared is not None:
         return declared
+    if isinstance(validator, type):  # `str`, `int`: voluptuous checks the value is one
+        return validator
     if not isinstance(validator, types.FunctionType):
         return None
     try:

@@ -84,3 +84,21 @@ def test_fits_follows_unions_literals_and_the_numeric_tower() -> None:
     assert not fits(str, Pull)
     assert not fits(float, int)
     assert not fits(int | None, int)
+
+
+def _as_text(value: Any) -> str:
+    return str(value)
+
+
+def test_core_sections_are_checked_too() -> None:
+    """The mqtt section's `protocol` validator used to declare `str`; the field is a Literal."""
+    from typing import get_type_hints
+
+    from gateway.config.field_types import mismatched_fields
+    from gateway.config.model import MqttConfig
+
+    hints = get_type_hints(MqttConfig)
+    assert mismatched_fields(hints, {"protocol": _as_text}) == [
+        "protocol: Literal['5', '3.1.1'] <- str"
+    ]
+    assert mismatched_fields(hints, {"protocol": choice(("5",))}) == []
