@@ -43,6 +43,7 @@ from .event_data import (
 )
 from .exceptions import InvalidEntityId, ServiceNotFound
 from .executor import DEFAULT_MAX_WORKERS, GatewayExecutor
+from .gateway_data import GatewayData
 from .util.async_ import run_callback_threadsafe, run_coroutine_threadsafe
 from .util.memory import release_free_memory
 
@@ -437,7 +438,7 @@ class Gateway:
         self.bus = EventBus(self)
         self.states = StateMachine(self.bus, self.loop)
         self.services = ServiceRegistry(self)
-        self.data: dict[str, Any] = {}
+        self.data = GatewayData()
         self.config: Config | None = None
         self.state = CoreState.NOT_RUNNING
         self.exit_code = EXIT_OK

@@ -1,10 +1,11 @@
-"""Fed to mypy by test_event_types.py: lines marked `# E:` must be reported."""
+"""Fed to mypy by test_typed_core.py: lines marked `# E:` must be reported."""
 
 from typing import reveal_type
 
 from gateway.const import EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from gateway.core import Event, Gateway, callback
 from gateway.event_data import NoEventData, StateChangedData
+from gateway.mqtt import DATA_MQTT
 
 
 @callback
@@ -18,3 +19,10 @@ def wire(gw: Gateway) -> None:
     gw.bus.async_listen(EVENT_GATEWAY_STOP, on_change)  # E: a stop carries no state
     nothing: NoEventData = {}
     gw.bus.async_fire(EVENT_STATE_CHANGED, nothing)  # E: state_changed needs its data
+
+
+def keep(gw: Gateway) -> None:
+    mqtt_data = gw.data.get(DATA_MQTT)
+    reveal_type(mqtt_data)
+    gw.data[DATA_MQTT] = "not the mqtt data"  # E: a key says what its value is
+    gw.data["mqtt"] = None  # E: only typed keys
