@@ -7,15 +7,21 @@ may have come from `!secret`.
 
 A platform module declares::
 
+    Initial = Literal["off", "on", "restore"]
+    INITIAL_OPTIONS: Final[tuple[Initial, ...]] = ("off", "on", "restore")
+
     @dataclass(frozen=True, slots=True, kw_only=True)
     class GpioSwitchConfig(EntityConfig):
         pin: int | str
-        initial: str = "off"
+        initial: Initial = "off"
 
     PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, {
         vol.Required("pin"): cv.gpio_pin,
-        vol.Optional("initial"): cv.one_of("off", "on", "restore"),
+        vol.Optional("initial"): cv.choice(INITIAL_OPTIONS),
     })
+
+Each field's type is what its validator returns: `platform_schema` refuses, at import, a
+validator whose declared result does not fit its field (`field_types.py`).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=EntityConfig)
-_Option = TypeVar("_Option", bound=str)
+_Option = TypeVar("_Option", bound=str | int)
 
 OnOff = Literal["off", "on"]
 ON_OFF: Final[tuple[OnOff, ...]] = ("off", "on")
@@ -265,8 +271,9 @@ def one_of(*options: Any, ignore_case: bool = False) -> Validator:
 
 
 def choice(options: tuple[_Option, ...], *, ignore_case: bool = False) -> Callable[[Any], _Option]:
-    """`one_of` for a `Literal` type's values: `choice(PULLS)` with `PULLS: tuple[Pull, ...]`
-    returns a `Pull` to mypy, and declares `Literal[...]` for `platform_schema`'s check."""
+    """`one_of` for a `Literal` type's values (strings or ints): `choice(PULLS)` with
+    `PULLS: tuple[Pull, ...]` returns a `Pull` to mypy, and declares `Literal[...]` for
+    `platform_schema`'s check."""
     validate: Callable[[Any], _Option] = one_of(*options, ignore_case=ignore_case)
     return declares(literal_of(options), validate)
 
@@ -445,7 +452,7 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
     if unknown := sorted(set(declared) - names):
         raise TypeError(f"{config_cls.__name__} has no field for {unknown}")
     validators = {_key_name(key): validator for key, validator in fields.items()}
-    if wrong := mismatched_fields(get_type_hints(config_cls), validators):
+    if wrong := mismatched_fields(_field_types(config_cls), validators):
         raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
     for field in dataclasses.fields(config_cls):
         required = field.default is dataclasses.MISSING and (
@@ -456,6 +463,16 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
                 f"{config_cls.__name__}.{field.name} has no default: "
                 f"declare vol.Required({field.name!r}) or a default in the schema"
             )
+
+
+def _field_types(config_cls: type[EntityConfig]) -> dict[str, Any]:
+    try:
+        return get_type_hints(config_cls)
+    except NameError as exc:
+        raise TypeError(
+            f"{config_cls.__name__}: field types must resolve at import, not only under "
+            f"TYPE_CHECKING ({exc})"
+        ) from exc
 
 
 def _always_set(key: Hashable | None) -> bool:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 
 import pytest
 import voluptuous as vol
 
 from gateway.config.cv import choice, gpio_pin, platform_schema, positive_time_period
-from gateway.config.field_types import fits, literal_of
-from gateway.config.model import EntityConfig
+from gateway.config.field_types import fits, literal_of, mismatched_fields
+from gateway.config.model import EntityConfig, MqttConfig
 from hardware.gpio import Pull
 from platforms.gpio.binary_sensor import pull_option
 from platforms.gpio.entity import INITIAL_OPTIONS, on_off_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Colour = Literal["red", "green"]
 COLOURS: tuple[Colour, ...] = ("red", "green")
@@ -92,13 +95,18 @@ def _as_text(value: Any) -> str:
 
 def test_core_sections_are_checked_too() -> None:
     """The mqtt section's `protocol` validator used to declare `str`; the field is a Literal."""
-    from typing import get_type_hints
-
-    from gateway.config.field_types import mismatched_fields
-    from gateway.config.model import MqttConfig
-
     hints = get_type_hints(MqttConfig)
     assert mismatched_fields(hints, {"protocol": _as_text}) == [
         "protocol: Literal['5', '3.1.1'] <- str"
     ]
     assert mismatched_fields(hints, {"protocol": choice(("5",))}) == []
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _OnlyForMypy(EntityConfig):
+    where: Path | None = None  # Path is imported only under TYPE_CHECKING
+
+
+def test_field_types_that_only_mypy_can_resolve_are_refused_with_the_reason() -> None:
+    with pytest.raises(TypeError, match="must resolve at import"):
+        platform_schema(_OnlyForMypy, {vol.Optional("where"): str})
