@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, Required, TypedDict, TypeVar
 
 import voluptuous as vol
 
@@ -46,6 +46,7 @@ __all__ = [
     "GpioOutputEntity",
     "Initial",
     "OnStop",
+    "OutputSnapshot",
     "SnapshotCheck",
     "check_on",
     "on_off_option",
@@ -61,7 +62,16 @@ Initial = Literal["off", "on", "restore"]
 OnStop = Literal["off", "on", "keep"]
 INITIAL_OPTIONS: Final[tuple[Initial, ...]] = ("off", "on", "restore")
 ON_STOP_OPTIONS: Final[tuple[OnStop, ...]] = ("off", "on", "keep")
-RESTORE_FALLBACK: Final[dict[str, Any]] = {"on": False}
+
+
+class OutputSnapshot(TypedDict, total=False):
+    """What an output saves for `restore`: `on`, and a light's `brightness` (1-255)."""
+
+    on: Required[bool]
+    brightness: int
+
+
+RESTORE_FALLBACK: Final[OutputSnapshot] = {"on": False}
 
 SnapshotCheck = Callable[[Mapping[str, Any]], str | None]
 """Returns what is wrong with a saved snapshot, or None when it can be restored."""
@@ -128,7 +138,7 @@ class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
     _state_file: StateFile | None = None
     _stopping: bool = False
 
-    def _snapshot(self) -> dict[str, Any]:
+    def _snapshot(self) -> OutputSnapshot:
         """What `restore` needs, as JSON."""
         return {"on": bool(self.is_on)}
 
@@ -192,18 +202,18 @@ async def async_initial_state(
     initial: Initial,
     entity_id: str,
     check: SnapshotCheck = check_on,
-) -> dict[str, Any]:
+) -> OutputSnapshot:
     """The state to start in: `on`/`off`, or for `restore` the saved snapshot if `check`
     accepts it (else off, the fallback when nothing was saved)."""
     if initial != "restore":
         return {"on": initial == "on"}
     if state_file is None:
         _LOGGER.warning("%s: initial: restore needs a state_dir; starting off", entity_id)
-        return dict(RESTORE_FALLBACK)
+        return RESTORE_FALLBACK.copy()
     saved = await state_file.async_load()
     if saved is None:
         _LOGGER.info("%s: no saved state to restore; starting off", entity_id)
-        return dict(RESTORE_FALLBACK)
+        return RESTORE_FALLBACK.copy()
     problem = check(saved)
     if problem is not None:
         _LOGGER.warning(
@@ -212,5 +222,13 @@ async def async_initial_state(
             state_file.path,
             problem,
         )
-        return dict(RESTORE_FALLBACK)
-    return saved
+        return RESTORE_FALLBACK.copy()
+    return _restored(saved)
+
+
+def _restored(saved: Mapping[str, Any]) -> OutputSnapshot:
+    """A snapshot `check` accepted, with only the keys an output reads."""
+    snapshot: OutputSnapshot = {"on": saved["on"]}
+    if "brightness" in saved:
+        snapshot["brightness"] = saved["brightness"]
+    return snapshot
