@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import typing_extensions
 
@@ -166,10 +166,31 @@ class EventBus:
         self._gw = gw
         self._listeners: dict[str, list[Job[Any]]] = {}
 
+    @overload
+    def async_fire(self, event_type: EventType[NoEventData]) -> None: ...
+    @overload
+    def async_fire(self, event_type: EventType[_DataT], data: _DataT) -> None: ...
+
     @callback
     def async_fire(self, event_type: EventType[_DataT], data: _DataT | None = None) -> None:
-        """Fire an event; callback listeners run before this returns."""
-        event = Event(event_type, data if data is not None else cast(_DataT, {}))
+        """Fire an event; callback listeners run before this returns. Only an event that
+        carries no data (`NoEventData`) may be fired without it."""
+        self._async_fire(event_type, {} if data is None else data)
+
+    @overload
+    def fire(self, event_type: EventType[NoEventData]) -> None: ...
+    @overload
+    def fire(self, event_type: EventType[_DataT], data: _DataT) -> None: ...
+
+    def fire(self, event_type: EventType[_DataT], data: _DataT | None = None) -> None:
+        """Thread-safe `async_fire`."""
+        self._gw.loop.call_soon_threadsafe(
+            self._async_fire, event_type, {} if data is None else data
+        )
+
+    @callback
+    def _async_fire(self, event_type: str, data: Mapping[str, Any]) -> None:
+        event = Event(event_type, data)
         listeners = self._listeners.get(event_type, [])
         if event_type != EVENT_STATE_CHANGED:
             _LOGGER.debug("Event %s %s", event_type, event.data)
@@ -178,10 +199,6 @@ class EventBus:
                 self._gw.async_run_job(job, event)
             except Exception:
                 _LOGGER.exception("Error in listener %s for %s", job.name, event_type)
-
-    def fire(self, event_type: EventType[_DataT], data: _DataT | None = None) -> None:
-        """Thread-safe `async_fire`."""
-        self._gw.loop.call_soon_threadsafe(self.async_fire, event_type, data)
 
     @callback
     def async_listen(

@@ -19,6 +19,8 @@ def wire(gw: Gateway) -> None:
     gw.bus.async_listen(EVENT_GATEWAY_STOP, on_change)  # E: a stop carries no state
     nothing: NoEventData = {}
     gw.bus.async_fire(EVENT_STATE_CHANGED, nothing)  # E: state_changed needs its data
+    gw.bus.async_fire(EVENT_STATE_CHANGED)  # E: state_changed needs its data
+    gw.bus.async_fire(EVENT_GATEWAY_STOP)
 
 
 def keep(gw: Gateway) -> None:
