@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import mqtt
 from .const import EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
@@ -30,6 +30,7 @@ from .domains.registry import DOMAINS
 from .entity import Entity
 from .entity_component import async_get_component
 from .event import async_call_later
+from .gateway_data import DataKey
 from .state_store import read_json, write_json_atomic
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Announcer", "async_setup"]
 
 _LOGGER = logging.getLogger(__name__)
+DATA_ANNOUNCE: Final[DataKey[Announcer]] = DataKey("announce")
 ANNOUNCED_FILE = "discovery.json"
 BIRTH_DELAY = (1.0, 5.0)
 
@@ -159,5 +161,5 @@ async def async_setup(gw: Gateway, core: CoreConfig, discovery: DiscoveryConfig)
     """Start announcing (requires MQTT to be set up). Bootstrap sets this component up only
     with discovery enabled, so a gateway without discovery never imports it."""
     announcer = Announcer(gw, core, discovery)
-    gw.data["announce"] = announcer
+    gw.data[DATA_ANNOUNCE] = announcer
     await announcer.async_start()

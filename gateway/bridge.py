@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from . import mqtt
 from .const import (
@@ -33,6 +33,7 @@ from .domains.registry import DOMAINS
 from .entity_component import async_get_component
 from .event import async_track_time_interval
 from .exceptions import ConfigError
+from .gateway_data import DataKey
 from .health import LoopLagMonitor, async_state_dir, health_snapshot, read_rss_mb
 from .reload import async_reload_from_file
 
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
+DATA_BRIDGE: Final[DataKey[Bridge]] = DataKey("bridge")
 
 MAX_REQUEST_BYTES = 8192
 MAX_TRANSACTION_CHARS = 256
@@ -213,5 +215,5 @@ async def async_setup(gw: Gateway, core: CoreConfig) -> None:
     """Start the bridge (requires MQTT to be set up)."""
     await async_state_dir(gw, core.state_dir)  # checked once at start, shown in health
     bridge = Bridge(gw, core)
-    gw.data["bridge"] = bridge
+    gw.data[DATA_BRIDGE] = bridge
     bridge.async_start()

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from .event_data import (
+    CallServiceData,
+    EventType,
+    NoEventData,
+    ServiceRegisteredData,
+    StateChangedData,
+)
+
 __version__: Final = "0.1.0"
 
 STATE_ON: Final = "ON"
@@ -11,16 +19,17 @@ STATE_OFF: Final = "OFF"
 STATE_UNAVAILABLE: Final = "unavailable"
 STATE_UNKNOWN: Final = "unknown"
 
-EVENT_STATE_CHANGED: Final = "state_changed"
-EVENT_SERVICE_REGISTERED: Final = "service_registered"
-EVENT_CALL_SERVICE: Final = "call_service"
-EVENT_GATEWAY_START: Final = "gateway_start"
-EVENT_GATEWAY_STARTED: Final = "gateway_started"
-EVENT_GATEWAY_STOP: Final = "gateway_stop"
-EVENT_GATEWAY_FINAL_WRITE: Final = "gateway_final_write"
-EVENT_GATEWAY_CLOSE: Final = "gateway_close"
-EVENT_RELOAD_STARTED: Final = "reload_started"
-EVENT_RELOAD_FINISHED: Final = "reload_finished"
+# Each event name carries the type of its data (gateway/event_data.py).
+EVENT_STATE_CHANGED: Final = EventType[StateChangedData]("state_changed")
+EVENT_SERVICE_REGISTERED: Final = EventType[ServiceRegisteredData]("service_registered")
+EVENT_CALL_SERVICE: Final = EventType[CallServiceData]("call_service")
+EVENT_GATEWAY_START: Final = EventType[NoEventData]("gateway_start")
+EVENT_GATEWAY_STARTED: Final = EventType[NoEventData]("gateway_started")
+EVENT_GATEWAY_STOP: Final = EventType[NoEventData]("gateway_stop")
+EVENT_GATEWAY_FINAL_WRITE: Final = EventType[NoEventData]("gateway_final_write")
+EVENT_GATEWAY_CLOSE: Final = EventType[NoEventData]("gateway_close")
+EVENT_RELOAD_STARTED: Final = EventType[NoEventData]("reload_started")
+EVENT_RELOAD_FINISHED: Final = EventType[NoEventData]("reload_finished")
 
 SERVICE_TURN_ON: Final = "turn_on"
 SERVICE_TURN_OFF: Final = "turn_off"

@@ -17,7 +17,9 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+import typing_extensions
 
 from .clock import Clock, LoopClock
 from .const import (
@@ -31,8 +33,16 @@ from .const import (
     EVENT_STATE_CHANGED,
     EXIT_OK,
 )
+from .event_data import (
+    CallServiceData,
+    EventType,
+    NoEventData,
+    ServiceRegisteredData,
+    StateChangedData,
+)
 from .exceptions import InvalidEntityId, ServiceNotFound
 from .executor import DEFAULT_MAX_WORKERS, GatewayExecutor, LoopDefaultExecutor
+from .gateway_data import GatewayData
 from .util.async_ import run_callback_threadsafe, run_coroutine_threadsafe
 from .util.memory import release_free_memory
 
@@ -58,6 +68,12 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
 _CallableT = TypeVar("_CallableT", bound=Callable[..., Any])
+# What an event carries: covariant (a listener of any mapping takes any event) and, by default,
+# any mapping, so a listener that reads no data may be typed plain `Event`.
+_DataT_co = typing_extensions.TypeVar(
+    "_DataT_co", bound=Mapping[str, Any], default=Mapping[str, Any], covariant=True
+)
+_DataT = TypeVar("_DataT", bound=Mapping[str, Any])
 
 STOP_STAGE_TIMEOUT = 2.0
 FINAL_WRITE_TIMEOUT = 1.0
@@ -128,12 +144,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _no_data() -> Any:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
-class Event:
-    """Something that happened, with its data."""
+class Event(Generic[_DataT_co]):
+    """Something that happened, with its data (typed by the `EventType` it was fired as)."""
 
     event_type: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: _DataT_co = field(default_factory=_no_data)
     time_fired: datetime = field(default_factory=_utcnow)
 
 
@@ -146,10 +166,31 @@ class EventBus:
         self._gw = gw
         self._listeners: dict[str, list[Job[Any]]] = {}
 
+    @overload
+    def async_fire(self, event_type: EventType[NoEventData]) -> None: ...
+    @overload
+    def async_fire(self, event_type: EventType[_DataT], data: _DataT) -> None: ...
+
     @callback
-    def async_fire(self, event_type: str, data: Mapping[str, Any] | None = None) -> None:
-        """Fire an event; callback listeners run before this returns."""
-        event = Event(event_type, data if data is not None else {})
+    def async_fire(self, event_type: EventType[_DataT], data: _DataT | None = None) -> None:
+        """Fire an event; callback listeners run before this returns. Only an event that
+        carries no data (`NoEventData`) may be fired without it."""
+        self._async_fire(event_type, {} if data is None else data)
+
+    @overload
+    def fire(self, event_type: EventType[NoEventData]) -> None: ...
+    @overload
+    def fire(self, event_type: EventType[_DataT], data: _DataT) -> None: ...
+
+    def fire(self, event_type: EventType[_DataT], data: _DataT | None = None) -> None:
+        """Thread-safe `async_fire`."""
+        self._gw.loop.call_soon_threadsafe(
+            self._async_fire, event_type, {} if data is None else data
+        )
+
+    @callback
+    def _async_fire(self, event_type: str, data: Mapping[str, Any]) -> None:
+        event = Event(event_type, data)
         listeners = self._listeners.get(event_type, [])
         if event_type != EVENT_STATE_CHANGED:
             _LOGGER.debug("Event %s %s", event_type, event.data)
@@ -159,12 +200,10 @@ class EventBus:
             except Exception:
                 _LOGGER.exception("Error in listener %s for %s", job.name, event_type)
 
-    def fire(self, event_type: str, data: Mapping[str, Any] | None = None) -> None:
-        """Thread-safe `async_fire`."""
-        self._gw.loop.call_soon_threadsafe(self.async_fire, event_type, data)
-
     @callback
-    def async_listen(self, event_type: str, listener: Callable[[Event], Any]) -> Callable[[], None]:
+    def async_listen(
+        self, event_type: EventType[_DataT], listener: Callable[[Event[_DataT]], Any]
+    ) -> Callable[[], None]:
         """Call `listener(event)` for each event of this type; returns a remover."""
         job: Job[Any] = Job(listener)
         self._listeners.setdefault(event_type, []).append(job)
@@ -179,14 +218,14 @@ class EventBus:
 
     @callback
     def async_listen_once(
-        self, event_type: str, listener: Callable[[Event], Any]
+        self, event_type: EventType[_DataT], listener: Callable[[Event[_DataT]], Any]
     ) -> Callable[[], None]:
         """Like `async_listen`, removed after the first event."""
         remove: Callable[[], None] | None = None
         job: Job[Any] = Job(listener)
 
         @callback
-        def once(event: Event) -> None:
+        def once(event: Event[_DataT]) -> None:
             if remove is not None:
                 remove()
             self._gw.async_run_job(job, event)
@@ -194,7 +233,9 @@ class EventBus:
         remove = self.async_listen(event_type, once)
         return remove
 
-    def listen(self, event_type: str, listener: Callable[[Event], Any]) -> Callable[[], None]:
+    def listen(
+        self, event_type: EventType[_DataT], listener: Callable[[Event[_DataT]], Any]
+    ) -> Callable[[], None]:
         """Thread-safe `async_listen`; the remover it returns is thread-safe too."""
         remove = run_callback_threadsafe(
             self._gw.loop, self.async_listen, event_type, listener
@@ -284,9 +325,8 @@ class StateMachine:
         last_changed = old.last_changed if same_state and old is not None else now
         state = State(entity_id, new_state, attrs, last_changed, now)
         self._states[entity_id] = state
-        self._bus.async_fire(
-            EVENT_STATE_CHANGED, {"entity_id": entity_id, "old_state": old, "new_state": state}
-        )
+        changed: StateChangedData = {"entity_id": entity_id, "old_state": old, "new_state": state}
+        self._bus.async_fire(EVENT_STATE_CHANGED, changed)
         return state
 
     def set(
@@ -303,9 +343,8 @@ class StateMachine:
         old = self._states.pop(entity_id, None)
         if old is None:
             return False
-        self._bus.async_fire(
-            EVENT_STATE_CHANGED, {"entity_id": entity_id, "old_state": old, "new_state": None}
-        )
+        removed: StateChangedData = {"entity_id": entity_id, "old_state": old, "new_state": None}
+        self._bus.async_fire(EVENT_STATE_CHANGED, removed)
         return True
 
 
@@ -341,7 +380,8 @@ class ServiceRegistry:
     ) -> None:
         """Register `handler` as `domain.service`; `schema` validates the call's data."""
         self._services.setdefault(domain, {})[service] = _Service(Job(handler), schema)
-        self._gw.bus.async_fire(EVENT_SERVICE_REGISTERED, {"domain": domain, "service": service})
+        registered: ServiceRegisteredData = {"domain": domain, "service": service}
+        self._gw.bus.async_fire(EVENT_SERVICE_REGISTERED, registered)
 
     @callback
     def async_remove(self, domain: str, service: str) -> None:
@@ -367,7 +407,8 @@ class ServiceRegistry:
         if handler.schema is not None:
             payload = handler.schema(dict(payload))
         call = ServiceCall(domain, service, payload)
-        self._gw.bus.async_fire(EVENT_CALL_SERVICE, {"domain": domain, "service": service})
+        called: CallServiceData = {"domain": domain, "service": service}
+        self._gw.bus.async_fire(EVENT_CALL_SERVICE, called)
         if handler.job.job_type is JobType.CALLBACK:
             return handler.job.target(call)
         if handler.job.job_type is JobType.COROUTINE_FUNCTION:
@@ -418,7 +459,7 @@ class Gateway:
         self.bus = EventBus(self)
         self.states = StateMachine(self.bus, self.loop)
         self.services = ServiceRegistry(self)
-        self.data: dict[str, Any] = {}
+        self.data = GatewayData()
         self.config: Config | None = None
         self.state = CoreState.NOT_RUNNING
         self.exit_code = EXIT_OK
@@ -567,7 +608,7 @@ class Gateway:
         await self._stopped.wait()
         return self.exit_code
 
-    async def _async_stage(self, event_type: str, timeout: float) -> None:
+    async def _async_stage(self, event_type: EventType[NoEventData], timeout: float) -> None:
         self.bus.async_fire(event_type)
         try:
             await asyncio.wait_for(self.async_block_till_done(), timeout)

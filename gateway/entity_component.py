@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 
@@ -16,6 +16,7 @@ from .core import Event, Gateway, ServiceCall, callback
 from .entity import Entity
 from .entity_platform import EntityPlatform
 from .exceptions import GatewayError
+from .gateway_data import DataKey
 from .loader import async_import_platform
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = ["ENTITY_SERVICE_SCHEMA", "EntityComponent", "async_get_component"]
 _LOGGER = logging.getLogger(__name__)
 # Failures that are the user's to fix (config, missing driver or device): one line, no traceback.
 _USER_ERRORS = (GatewayError, HardwareError, ImportError)
-DATA_COMPONENTS = "entity_components"
+DATA_COMPONENTS: Final[DataKey[dict[str, EntityComponent]]] = DataKey("entity_components")
 
 
 def _entity_ids(value: Any) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 from .clock import TimerHandle
 from .const import EVENT_STATE_CHANGED
 from .core import Event, Gateway, Job, State, callback
+from .event_data import StateChangedData
 
 __all__ = [
     "async_call_later",
@@ -84,7 +85,7 @@ def async_track_state_change(
     job: Job[Any] = Job(action)
 
     @callback
-    def on_state_changed(event: Event) -> None:
+    def on_state_changed(event: Event[StateChangedData]) -> None:
         entity_id = event.data["entity_id"]
         if entity_id in wanted:
             gw.async_run_job(job, entity_id, event.data["old_state"], event.data["new_state"])

@@ -19,16 +19,17 @@ import statistics
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .const import STATE_UNAVAILABLE
 from .core import Gateway, callback
+from .gateway_data import DataKey
 from .state_store import StateDir
 
 __all__ = ["LoopLagMonitor", "async_state_dir", "health_snapshot", "read_rss_mb"]
 
 _LOGGER = logging.getLogger(__name__)
-DATA_STATE_DIR = "state_dir"
+DATA_STATE_DIR: Final[DataKey[StateDir]] = DataKey("state_dir")
 
 LAG_SAMPLE_SECONDS = 1.0
 LAG_WINDOW = 300  # samples kept: five minutes at one a second
@@ -89,7 +90,7 @@ async def async_state_dir(gw: Gateway, path: Path) -> StateDir:
     """The state folder's status, shared by everything that writes there; the first call
     checks it in the executor and warns once, with how to fix it, if it cannot be written."""
     known = gw.data.get(DATA_STATE_DIR)
-    if isinstance(known, StateDir) and known.path == path:
+    if known is not None and known.path == path:
         return known
     state_dir = StateDir(path)
     gw.data[DATA_STATE_DIR] = state_dir

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from .config.model import Config
+    from .config.model import Config, EntityConfig
     from .core import Gateway
 
 __all__ = [
@@ -110,13 +110,14 @@ async def async_import_platform(gw: Gateway, domain: str, platform: str) -> Modu
     return module
 
 
-def resolve_platform_schema(domain: str, platform: str) -> Any:
-    """The platform's `PLATFORM_SCHEMA` (config validation's resolver)."""
+def resolve_platform_schema(domain: str, platform: str) -> Callable[[Any], EntityConfig]:
+    """The platform's `PLATFORM_SCHEMA` (config validation's resolver, which checks that what
+    it returns is an EntityConfig)."""
     module = import_platform(domain, platform)
-    schema = getattr(module, "PLATFORM_SCHEMA", None)
+    schema: object = getattr(module, "PLATFORM_SCHEMA", None)
     if schema is None:
         raise PlatformNotFoundError(f"platform {platform!r} for {domain} has no PLATFORM_SCHEMA")
-    return schema
+    return cast("Callable[[Any], EntityConfig]", schema)
 
 
 def available_platforms(domain: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from .bootstrap import async_setup_component, async_setup_entities
 from .config import load_config
@@ -19,6 +19,7 @@ from .const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED
 from .core import CoreState, Gateway, callback
 from .entity_component import async_get_component
 from .exceptions import ConfigError
+from .gateway_data import DataKey
 from .loader import async_import_component, resolve_platform_schema
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
-_DATA_QUEUE = "reload_queue"
+_DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 
 
@@ -162,7 +163,7 @@ def _async_queue(gw: Gateway) -> ReloadQueue:
     queue = gw.data.get(_DATA_QUEUE)
     if queue is None:
         queue = gw.data[_DATA_QUEUE] = ReloadQueue(gw)
-    return cast(ReloadQueue, queue)
+    return queue
 
 
 class ReloadQueue:

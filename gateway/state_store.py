@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_json_atomic(path: Path, data: Mapping[str, object]) -> None:
     """Write `data` as JSON to `path` atomically. Blocking; raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -126,7 +126,7 @@ class StateFile:
         self._state_dir = state_dir
         self._failing = False
         self._min_interval = min_interval
-        self._pending: dict[str, Any] | None = None
+        self._pending: Mapping[str, object] | None = None
         self._write_task: asyncio.Task[None] | None = None
         self._last_write = float("-inf")
         self._cancel_timer: Callable[[], None] | None = None
@@ -137,8 +137,8 @@ class StateFile:
         return await self._gw.async_add_executor_job(read_json, self.path)
 
     @callback
-    def async_save(self, data: dict[str, Any]) -> None:
-        """Schedule writing `data` (a JSON-able dict the caller no longer mutates)."""
+    def async_save(self, data: Mapping[str, object]) -> None:
+        """Schedule writing `data` (a JSON-able mapping the caller no longer mutates)."""
         self._pending = data
         if self._write_task is not None or self._cancel_timer is not None:
             return

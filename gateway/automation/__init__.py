@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Final
 
+from ..gateway_data import DataKey
+
 if TYPE_CHECKING:
     from ..core import Gateway
     from .component import AutomationComponent
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["DATA_AUTOMATION", "DOMAIN", "async_get_component", "async_setup"]
 
 DOMAIN: Final = "automation"
-DATA_AUTOMATION: Final = DOMAIN
+DATA_AUTOMATION: Final[DataKey[AutomationComponent]] = DataKey(DOMAIN)
 
 
 async def async_setup(

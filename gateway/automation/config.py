@@ -101,7 +101,7 @@ _AUTOMATION: Final = vol.Schema(
     {
         vol.Required("id"): cv.slug,
         vol.Optional("alias"): cv.non_empty_string,
-        vol.Optional("mode"): cv.one_of(*MODES),
+        vol.Optional("mode"): cv.choice(MODES),
         vol.Optional("max"): cv.int_range(1, MAX_RUNS_LIMIT),
         vol.Required("trigger"): each(trigger, at_least_one=True),
         vol.Optional("condition"): each(condition),

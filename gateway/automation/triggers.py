@@ -13,6 +13,7 @@ from typing import Any
 
 from ..core import Event, Gateway, State, callback
 from ..event import async_call_later, async_track_state_change, async_track_time_interval
+from ..event_data import EventType
 from .conditions import numeric_value
 from .mqtt_link import MqttLink, MqttMessage
 from .trigger_config import (
@@ -221,7 +222,7 @@ def _attach_event(gw: Gateway, trigger: EventTrigger, action: TriggerAction) -> 
         if _contains(event.data, wanted):
             action(TriggerData("event", f"event {event.event_type}", event=event))
 
-    return gw.bus.async_listen(trigger.event_type, fired)
+    return gw.bus.async_listen(EventType[Mapping[str, Any]](trigger.event_type), fired)
 
 
 def _contains(data: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:

@@ -7,15 +7,21 @@ may have come from `!secret`.
 
 A platform module declares::
 
+    Initial = Literal["off", "on", "restore"]
+    INITIAL_OPTIONS: Final[tuple[Initial, ...]] = ("off", "on", "restore")
+
     @dataclass(frozen=True, slots=True, kw_only=True)
     class GpioSwitchConfig(EntityConfig):
         pin: int | str
-        initial: str = "off"
+        initial: Initial = "off"
 
     PLATFORM_SCHEMA = platform_schema(GpioSwitchConfig, {
         vol.Required("pin"): cv.gpio_pin,
-        vol.Optional("initial"): cv.one_of("off", "on", "restore"),
+        vol.Optional("initial"): cv.choice(INITIAL_OPTIONS),
     })
+
+Each field's type is what its validator returns: `platform_schema` refuses, at import, a
+validator whose declared result does not fit its field (`field_types.py`).
 """
 
 from __future__ import annotations
@@ -26,19 +32,31 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar, get_type_hints
 
 import voluptuous as vol
 
+from gateway.config.field_types import (
+    declared_type,
+    declares,
+    literal_of,
+    mismatched_fields,
+    optional_of,
+)
 from gateway.config.model import EntityConfig
 from gateway.util.extract import JsonPath
 
 __all__ = [
+    "ON_OFF",
     "SENSOR_FIELDS",
+    "STATE_CLASSES",
     "VALUE_FIELDS",
+    "OnOff",
     "PlatformSchema",
+    "StateClass",
     "at_most_one_extractor",
     "boolean",
+    "choice",
     "encoding",
     "ensure_list",
     "exactly_one_of",
@@ -68,6 +86,12 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=EntityConfig)
+_Option = TypeVar("_Option", bound=str | int)
+
+OnOff = Literal["off", "on"]
+ON_OFF: Final[tuple[OnOff, ...]] = ("off", "on")
+StateClass = Literal["measurement", "total", "total_increasing"]
+STATE_CLASSES: Final[tuple[StateClass, ...]] = ("measurement", "total", "total_increasing")
 M = TypeVar("M", bound=Mapping[Any, Any])
 Validator = Callable[[Any], Any]
 
@@ -246,6 +270,14 @@ def one_of(*options: Any, ignore_case: bool = False) -> Validator:
     return validate
 
 
+def choice(options: tuple[_Option, ...], *, ignore_case: bool = False) -> Callable[[Any], _Option]:
+    """`one_of` for a `Literal` type's values (strings or ints): `choice(PULLS)` with
+    `PULLS: tuple[Pull, ...]` returns a `Pull` to mypy, and declares `Literal[...]` for
+    `platform_schema`'s check."""
+    validate: Callable[[Any], _Option] = one_of(*options, ignore_case=ignore_case)
+    return declares(literal_of(options), validate)
+
+
 def _same(value: Any, option: Any, *, ignore_case: bool) -> bool:
     if isinstance(value, bool) != isinstance(option, bool):
         return False  # `True == 1`, but `qos: true` is not `qos: 1`
@@ -267,7 +299,8 @@ def optional(validator: Validator) -> Validator:
     def validate(value: Any) -> Any:
         return None if value is None else validator(value)
 
-    return validate
+    inner = declared_type(validator)
+    return validate if inner is None else declares(optional_of(inner), validate)
 
 
 def exactly_one_of(*keys: str) -> Callable[[M], M]:
@@ -418,6 +451,9 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
         raise TypeError(f"{config_cls.__name__}: {clash} are base keys, declared already")
     if unknown := sorted(set(declared) - names):
         raise TypeError(f"{config_cls.__name__} has no field for {unknown}")
+    validators = {_key_name(key): validator for key, validator in fields.items()}
+    if wrong := mismatched_fields(_field_types(config_cls), validators):
+        raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
     for field in dataclasses.fields(config_cls):
         required = field.default is dataclasses.MISSING and (
             field.default_factory is dataclasses.MISSING
@@ -427,6 +463,16 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
                 f"{config_cls.__name__}.{field.name} has no default: "
                 f"declare vol.Required({field.name!r}) or a default in the schema"
             )
+
+
+def _field_types(config_cls: type[EntityConfig]) -> dict[str, Any]:
+    try:
+        return get_type_hints(config_cls)
+    except NameError as exc:
+        raise TypeError(
+            f"{config_cls.__name__}: field types must resolve at import, not only under "
+            f"TYPE_CHECKING ({exc})"
+        ) from exc
 
 
 def _always_set(key: Hashable | None) -> bool:
@@ -473,6 +519,6 @@ VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
 SENSOR_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("unit_of_measurement"): string,
     vol.Optional("device_class"): string,
-    vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
+    vol.Optional("state_class"): choice(STATE_CLASSES),
     vol.Optional("precision"): non_negative_int,
 }

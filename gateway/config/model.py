@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
 
 __all__ = [
+    "PARITIES",
     "PIN_FACTORIES",
     "Config",
     "CoreConfig",
@@ -36,6 +37,7 @@ PinFactory = Literal["mock", "lgpio", "rpigpio", "pigpio", "native"]
 Parity = Literal["N", "E", "O", "M", "S"]
 
 PIN_FACTORIES: Final[tuple[PinFactory, ...]] = ("mock", "lgpio", "rpigpio", "pigpio", "native")
+PARITIES: Final[tuple[Parity, ...]] = ("N", "E", "O", "M", "S")
 MQTT_PORT: Final = 1883
 MQTT_TLS_PORT: Final = 8883
 

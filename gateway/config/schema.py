@@ -7,19 +7,23 @@ depend on other values or on the machine, which come in as a `HostInfo`.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, get_type_hints
 
 import voluptuous as vol
 
 from gateway.config import cv
+from gateway.config.field_types import mismatched_fields
 from gateway.config.model import (
+    PARITIES,
     PIN_FACTORIES,
     CoreConfig,
     DiscoveryConfig,
     GpioConfig,
     HostInfo,
     MqttConfig,
+    MqttProtocol,
     SerialPortConfig,
     TlsConfig,
 )
@@ -47,27 +51,41 @@ _GATEWAY: Final = vol.Schema(
     }
 )
 
-_TLS: Final = vol.Schema(
+
+def _agreeing(config_cls: type, fields: dict[Hashable, Any]) -> vol.Schema:
+    """`vol.Schema(fields)`, once each validator's declared type fits its `config_cls` field
+    (checked at import, as `cv.platform_schema` checks the platforms')."""
+    validators = {str(getattr(key, "schema", key)): value for key, value in fields.items()}
+    if wrong := mismatched_fields(get_type_hints(config_cls), validators):
+        raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
+    return vol.Schema(fields)
+
+
+_TLS: Final = _agreeing(
+    TlsConfig,
     {
         vol.Optional("ca_certs"): cv.optional(cv.non_empty_string),
         vol.Optional("certfile"): cv.optional(cv.non_empty_string),
         vol.Optional("keyfile"): cv.optional(cv.non_empty_string),
         vol.Optional("insecure"): cv.boolean,
-    }
+    },
 )
 
-_DISCOVERY: Final = vol.Schema(
+_DISCOVERY: Final = _agreeing(
+    DiscoveryConfig,
     {
         vol.Optional("enabled"): cv.boolean,
         vol.Optional("prefix"): cv.topic_prefix,
-    }
+    },
 )
 
 
-def _protocol(value: Any) -> str:
+def _protocol(value: Any) -> MqttProtocol:
     """ "5" or "3.1.1"; a bare `5` in YAML is an int, and `3.1.1` is already a string."""
-    if value in ("5", "3.1.1") or (value == 5 and type(value) is int):
-        return str(value)
+    if value == "5" or (value == 5 and type(value) is int):
+        return "5"
+    if value == "3.1.1":
+        return "3.1.1"
     raise vol.Invalid('expected "5" or "3.1.1"')
 
 
@@ -95,7 +113,8 @@ def _short_form(value: Any) -> bool:
         raise vol.Invalid("expected true, false or a mapping") from None
 
 
-_MQTT: Final = vol.Schema(
+_MQTT: Final = _agreeing(
+    MqttConfig,
     {
         vol.Optional("host"): cv.non_empty_string,
         vol.Optional("port"): cv.port,
@@ -113,24 +132,26 @@ _MQTT: Final = vol.Schema(
         vol.Optional("tls"): _tls,
         vol.Optional("discovery"): _discovery,
         vol.Optional("outbox_size"): cv.positive_int,
-    }
+    },
 )
 
-_GPIO: Final = vol.Schema(
+_GPIO: Final = _agreeing(
+    GpioConfig,
     {
-        vol.Optional("pin_factory"): cv.optional(cv.one_of(*PIN_FACTORIES, ignore_case=True)),
+        vol.Optional("pin_factory"): cv.optional(cv.choice(PIN_FACTORIES, ignore_case=True)),
         vol.Optional("host"): cv.non_empty_string,
         vol.Optional("port"): cv.port,
-    }
+    },
 )
 
-_SERIAL_PORT: Final = vol.Schema(
+_SERIAL_PORT: Final = _agreeing(
+    SerialPortConfig,
     {
         vol.Required("id"): cv.slug,
         vol.Required("port"): cv.non_empty_string,
         vol.Optional("baudrate"): cv.positive_int,
         vol.Optional("bytesize"): cv.int_range(5, 8),
-        vol.Optional("parity"): cv.one_of("N", "E", "O", "M", "S", ignore_case=True),
+        vol.Optional("parity"): cv.choice(PARITIES, ignore_case=True),
         vol.Optional("stopbits"): vol.All(cv.number, cv.one_of(1, 1.5, 2)),
         vol.Optional("rtscts"): cv.boolean,
         vol.Optional("delimiter"): cv.non_empty_string,
@@ -138,7 +159,7 @@ _SERIAL_PORT: Final = vol.Schema(
         vol.Optional("max_line"): cv.positive_int,
         vol.Optional("bridge"): cv.boolean,
         vol.Optional("qos"): cv.int_range(0, 2),
-    }
+    },
 )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_FINAL_WRITE
 from ..core import Gateway, callback
 from ..exceptions import GatewayError
+from ..gateway_data import DataKey
 from ..util.async_ import run_callback_threadsafe
 from .commands import CommandRouter
 from .connection import MqttConnection
@@ -41,7 +42,7 @@ __all__ = [
     "subscribe",
 ]
 
-DATA_MQTT = "mqtt"
+DATA_MQTT: Final[DataKey[MqttData]] = DataKey("mqtt")
 PayloadLike = str | bytes | bytearray | int | float | None
 
 

@@ -20,6 +20,7 @@ from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
 from ..domains.registry import domain_spec
 from ..domains.spec import Command, CommandInput, PayloadError
+from ..event_data import StateChangedData
 from ..exceptions import GatewayError
 from .connection import MqttConnection
 from .models import ReceiveMessage
@@ -96,7 +97,7 @@ class CommandRouter:
             self._async_untrack(entity_id)
 
     @callback
-    def _async_state_changed(self, event: Event) -> None:
+    def _async_state_changed(self, event: Event[StateChangedData]) -> None:
         entity_id: str = event.data["entity_id"]
         if event.data["new_state"] is None:
             self._async_untrack(entity_id)

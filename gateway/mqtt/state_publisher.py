@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ..const import EVENT_STATE_CHANGED
 from ..core import Event, Gateway, State, callback, split_entity_id
+from ..event_data import StateChangedData
 from .connection import MqttConnection
 from .state_payload import attributes_payload, availability_payload, encode_with, state_output
 from .topic import entity_topic
@@ -130,7 +131,7 @@ class StatePublisher:
             self._async_publish(state, None)
 
     @callback
-    def _async_state_changed(self, event: Event) -> None:
+    def _async_state_changed(self, event: Event[StateChangedData]) -> None:
         new: State | None = event.data["new_state"]
         if new is None:
             self._deferred.pop(event.data["entity_id"], None)

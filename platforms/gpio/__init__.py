@@ -21,11 +21,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from gateway.config.model import GpioConfig
 from gateway.const import EVENT_GATEWAY_FINAL_WRITE
 from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
+from gateway.gateway_data import DataKey
 from gateway.health import async_state_dir
 from gateway.state_store import StateDir, StateFile
 from hardware.gpio import GpioDriver, GpioLine, LineSource, PinFactoryError
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-DATA_GPIO = "gpio"
+DATA_GPIO: Final[DataKey[GpioRuntime]] = DataKey("gpio")
 STATE_SUBDIR = "gpio"
 
 
@@ -96,7 +98,7 @@ def _has_gpio_entities(gw: Gateway) -> bool:
 def get_runtime(gw: Gateway) -> GpioRuntime:
     """The component's runtime; raises GatewayError when `async_setup` has not run."""
     runtime = gw.data.get(DATA_GPIO)
-    if not isinstance(runtime, GpioRuntime):
+    if runtime is None:
         raise GatewayError("the gpio component is not set up (platforms.gpio.async_setup)")
     return runtime
 
@@ -139,7 +141,7 @@ def state_file(gw: Gateway, entity_id: str, *, min_interval: float = 0.0) -> Sta
 
 async def _async_close(gw: Gateway, _event: Event) -> None:
     runtime = gw.data.get(DATA_GPIO)
-    if not isinstance(runtime, GpioRuntime) or runtime.driver is None:
+    if runtime is None or runtime.driver is None:
         return
     await gw.async_add_executor_job(runtime.driver.close, tuple(runtime.keep_open))
 

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import voluptuous as vol
 
-from gateway.config.cv import boolean, gpio_pin, non_empty_string, one_of, platform_schema
+from gateway.config.cv import boolean, choice, gpio_pin, non_empty_string, platform_schema
 from gateway.config.cv import time_period as cv_time_period
 from gateway.config.model import Claim, EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
-from hardware.gpio import DigitalInput, Pull, threadsafe_handoff
+from hardware.gpio import DigitalInput, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
@@ -36,8 +36,11 @@ from .missing import async_make_line
 
 DOMAIN = "binary_sensor"
 
+ActiveState = Literal["high", "low"]
+ACTIVE_STATES: Final[tuple[ActiveState, ...]] = ("high", "low")
 
-def pull_option(value: Any) -> str:
+
+def pull_option(value: Any) -> Pull:
     """`true` (up), `false` (down) or `floating`; returned as up / down / floating."""
     if isinstance(value, str) and value.strip().lower() in ("floating", "none"):
         return "floating"
@@ -63,9 +66,9 @@ def require_active_state(data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpioBinarySensorConfig(EntityConfig):
-    pin: int | str
-    pull_up: str = "up"
-    active_state: str | None = None
+    pin: PinSpec
+    pull_up: Pull = "up"
+    active_state: ActiveState | None = None
     bounce_time: float | None = None
     invert: bool = False
     device_class: str | None = None
@@ -79,7 +82,7 @@ PLATFORM_SCHEMA = platform_schema(
     {
         vol.Required("pin"): gpio_pin,
         vol.Optional("pull_up"): pull_option,
-        vol.Optional("active_state"): one_of("high", "low", ignore_case=True),
+        vol.Optional("active_state"): choice(ACTIVE_STATES, ignore_case=True),
         vol.Optional("bounce_time"): cv_time_period,
         vol.Optional("invert"): boolean,
         vol.Optional("device_class"): non_empty_string,
@@ -126,12 +129,13 @@ async def async_setup_platform(
     discovery_info: Any = None,
 ) -> None:
     driver = await async_get_driver(gw)
-    pull: Pull = "floating" if config.pull_up == "floating" else "up"
-    if config.pull_up == "down":
-        pull = "down"
     active_high = None if config.active_state is None else config.active_state == "high"
     make = functools.partial(
-        driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
+        driver.input,
+        config.pin,
+        pull=config.pull_up,
+        active_high=active_high,
+        bounce_time=config.bounce_time,
     )
     line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if line is None:

@@ -24,7 +24,7 @@ from gateway.core import Event, Gateway, callback
 from gateway.domains.button import ButtonEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.event import async_call_later
-from hardware.gpio import DigitalOutput
+from hardware.gpio import DigitalOutput, PinSpec
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
@@ -36,7 +36,7 @@ DOMAIN = "button"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpioButtonConfig(EntityConfig):
-    pin: int | str
+    pin: PinSpec
     pulse: float = 0.5
     active_high: bool = True
 

@@ -20,18 +20,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, Required, TypedDict, TypeVar
 
 import voluptuous as vol
 
 from gateway.config.cv import boolean, gpio_pin
+from gateway.config.field_types import declares, literal_of
 from gateway.config.model import Claim, EntityConfig
 from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
 from gateway.entity import Entity
 from gateway.state_store import StateFile
-from hardware.gpio import DigitalOutput, GpioLine, PwmOutput
+from hardware.gpio import DigitalOutput, GpioLine, PinSpec, PwmOutput
 
 from . import keep_open
 from .pins import pin_claims
@@ -43,6 +44,9 @@ __all__ = [
     "GpioEntity",
     "GpioOutputConfig",
     "GpioOutputEntity",
+    "Initial",
+    "OnStop",
+    "OutputSnapshot",
     "SnapshotCheck",
     "check_on",
     "on_off_option",
@@ -52,37 +56,51 @@ _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
 _Line = TypeVar("_Line", bound=GpioLine)
 _Output = TypeVar("_Output", DigitalOutput, PwmOutput)
+_Option = TypeVar("_Option", bound=str)
 
-INITIAL_OPTIONS: Final = ("off", "on", "restore")
-RESTORE_FALLBACK: Final[dict[str, Any]] = {"on": False}
+Initial = Literal["off", "on", "restore"]
+OnStop = Literal["off", "on", "keep"]
+INITIAL_OPTIONS: Final[tuple[Initial, ...]] = ("off", "on", "restore")
+ON_STOP_OPTIONS: Final[tuple[OnStop, ...]] = ("off", "on", "keep")
+
+
+class OutputSnapshot(TypedDict, total=False):
+    """What an output saves for `restore`: `on`, and a light's `brightness` (1-255)."""
+
+    on: Required[bool]
+    brightness: int
+
+
+RESTORE_FALLBACK: Final[OutputSnapshot] = {"on": False}
 
 SnapshotCheck = Callable[[Mapping[str, Any]], str | None]
 """Returns what is wrong with a saved snapshot, or None when it can be restored."""
-ON_STOP_OPTIONS: Final = ("off", "on", "keep")
 
 
-def on_off_option(*options: str) -> Callable[[Any], str]:
+def on_off_option(options: tuple[_Option, ...]) -> Callable[[Any], _Option]:
     """One of `options`; YAML's unquoted `on`/`off` arrive as booleans and are accepted."""
     listed = ", ".join(options)
 
-    def validate(value: Any) -> str:
+    def validate(value: Any) -> _Option:
         if isinstance(value, bool):
             value = "on" if value else "off"
-        if isinstance(value, str) and value.strip().lower() in options:
-            return value.strip().lower()
+        if isinstance(value, str):
+            for option in options:
+                if value.strip().lower() == option:
+                    return option
         raise vol.Invalid(f"expected one of: {listed}")
 
-    return validate
+    return declares(literal_of(options), validate)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpioOutputConfig(EntityConfig):
     """What every output (switch, light) is configured with."""
 
-    pin: int | str
+    pin: PinSpec
     active_high: bool = True
-    initial: str = "off"
-    on_stop: str = "off"
+    initial: Initial = "off"
+    on_stop: OnStop = "off"
 
     def claims(self) -> tuple[Claim, ...]:
         return pin_claims(self.pin)
@@ -91,8 +109,8 @@ class GpioOutputConfig(EntityConfig):
 OUTPUT_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Required("pin"): gpio_pin,
     vol.Optional("active_high"): boolean,
-    vol.Optional("initial"): on_off_option(*INITIAL_OPTIONS),
-    vol.Optional("on_stop"): on_off_option(*ON_STOP_OPTIONS),
+    vol.Optional("initial"): on_off_option(INITIAL_OPTIONS),
+    vol.Optional("on_stop"): on_off_option(ON_STOP_OPTIONS),
 }
 
 
@@ -116,11 +134,11 @@ class GpioEntity(Entity, Generic[_Line]):
 class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
     """An on/off output with `initial`, `on_stop` and a state file for `restore`."""
 
-    _on_stop: str = "off"
+    _on_stop: OnStop = "off"
     _state_file: StateFile | None = None
     _stopping: bool = False
 
-    def _snapshot(self) -> dict[str, Any]:
+    def _snapshot(self) -> OutputSnapshot:
         """What `restore` needs, as JSON."""
         return {"on": bool(self.is_on)}
 
@@ -181,21 +199,21 @@ def check_on(saved: Mapping[str, Any]) -> str | None:
 
 async def async_initial_state(
     state_file: StateFile | None,
-    initial: str,
+    initial: Initial,
     entity_id: str,
     check: SnapshotCheck = check_on,
-) -> dict[str, Any]:
+) -> OutputSnapshot:
     """The state to start in: `on`/`off`, or for `restore` the saved snapshot if `check`
     accepts it (else off, the fallback when nothing was saved)."""
     if initial != "restore":
         return {"on": initial == "on"}
     if state_file is None:
         _LOGGER.warning("%s: initial: restore needs a state_dir; starting off", entity_id)
-        return dict(RESTORE_FALLBACK)
+        return RESTORE_FALLBACK.copy()
     saved = await state_file.async_load()
     if saved is None:
         _LOGGER.info("%s: no saved state to restore; starting off", entity_id)
-        return dict(RESTORE_FALLBACK)
+        return RESTORE_FALLBACK.copy()
     problem = check(saved)
     if problem is not None:
         _LOGGER.warning(
@@ -204,5 +222,13 @@ async def async_initial_state(
             state_file.path,
             problem,
         )
-        return dict(RESTORE_FALLBACK)
-    return saved
+        return RESTORE_FALLBACK.copy()
+    return _restored(saved)
+
+
+def _restored(saved: Mapping[str, Any]) -> OutputSnapshot:
+    """A snapshot `check` accepted, with only the keys an output reads."""
+    snapshot: OutputSnapshot = {"on": saved["on"]}
+    if "brightness" in saved:
+        snapshot["brightness"] = saved["brightness"]
+    return snapshot

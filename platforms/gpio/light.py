@@ -33,6 +33,7 @@ from .entity import (
     OUTPUT_FIELDS,
     GpioOutputConfig,
     GpioOutputEntity,
+    OutputSnapshot,
     async_initial_state,
     check_on,
 )
@@ -67,12 +68,14 @@ def fade_steps(start: float, end: float, transition: float) -> list[tuple[float,
 class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
     """A PWM output; `brightness` is kept while off so `turn_on` brings it back."""
 
+    _attr_brightness: int  # always a level 1-255 here, also while off
+
     def __init__(
         self,
         config: GpioLightConfig,
         line: PwmOutput,
         store: StateFile | None,
-        initial: dict[str, Any],
+        initial: OutputSnapshot,
         duty: float,
     ) -> None:
         self.set_identity(DOMAIN, config)
@@ -85,7 +88,7 @@ class GpioLight(GpioOutputEntity[PwmOutput], LightEntity):
         self._fade_generation = 0
         self._duty = duty
 
-    def _snapshot(self) -> dict[str, Any]:
+    def _snapshot(self) -> OutputSnapshot:
         return {"on": bool(self.is_on), "brightness": self._attr_brightness}
 
     @property

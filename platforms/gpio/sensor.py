@@ -19,15 +19,15 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import voluptuous as vol
 
 from gateway.config.cv import (
+    choice,
     gpio_pin,
     non_empty_string,
     non_negative_int,
-    one_of,
     platform_schema,
     positive_time_period,
 )
@@ -40,11 +40,11 @@ from gateway.entity_component import async_get_component
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.exceptions import GatewayError
 from gateway.state_store import StateFile
-from hardware.gpio import DigitalInput, EdgeCallback, Pull, threadsafe_handoff
+from hardware.gpio import DigitalInput, EdgeCallback, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver, state_file
-from .binary_sensor import pull_option, require_active_state
+from .binary_sensor import ACTIVE_STATES, ActiveState, pull_option, require_active_state
 from .entity import GpioEntity
 from .missing import async_make_line
 
@@ -56,15 +56,19 @@ SAVE_INTERVAL: Final = 5.0
 RATE_WINDOW: Final = 60.0
 MAX_REMEMBERED_EDGES: Final = 100_000
 
+CountOn = Literal["active", "inactive", "both"]
+COUNT_ON_OPTIONS: Final[tuple[CountOn, ...]] = ("active", "inactive", "both")
+COUNTER_TYPES: Final[tuple[Literal["counter"], ...]] = ("counter",)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpioCounterConfig(EntityConfig):
-    type: str
-    pin: int | str
-    pull_up: str = "up"
-    active_state: str | None = None
+    type: Literal["counter"]
+    pin: PinSpec
+    pull_up: Pull = "up"
+    active_state: ActiveState | None = None
     bounce_time: float | None = None
-    count_on: str = "active"
+    count_on: CountOn = "active"
     unit_of_measurement: str | None = None
     device_class: str | None = None
     scan_interval: float = 10.0
@@ -76,12 +80,12 @@ class GpioCounterConfig(EntityConfig):
 PLATFORM_SCHEMA = platform_schema(
     GpioCounterConfig,
     {
-        vol.Required("type"): one_of("counter"),
+        vol.Required("type"): choice(COUNTER_TYPES),
         vol.Required("pin"): gpio_pin,
         vol.Optional("pull_up"): pull_option,
-        vol.Optional("active_state"): one_of("high", "low", ignore_case=True),
+        vol.Optional("active_state"): choice(ACTIVE_STATES, ignore_case=True),
         vol.Optional("bounce_time"): cv_time_period,
-        vol.Optional("count_on"): one_of("active", "inactive", "both"),
+        vol.Optional("count_on"): choice(COUNT_ON_OPTIONS),
         vol.Optional("unit_of_measurement"): non_empty_string,
         vol.Optional("device_class"): non_empty_string,
         vol.Optional("scan_interval"): positive_time_period,
@@ -171,7 +175,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
         await super().async_will_remove()
 
 
-def _counted(count_on: str, handoff: Callable[[], None]) -> EdgeCallback:
+def _counted(count_on: CountOn, handoff: Callable[[], None]) -> EdgeCallback:
     """An edge callback that hands off only the edges `count_on` counts. It runs in the
     driver's thread, so uncounted edges never reach the loop."""
     if count_on == "both":
@@ -229,12 +233,13 @@ async def async_setup_platform(
     entity_id = f"{DOMAIN}.{config.id}"
     store = state_file(gw, entity_id, min_interval=SAVE_INTERVAL)
     total = await _async_saved_total(store, entity_id)
-    pull: Pull = "up"
-    if config.pull_up in ("down", "floating"):
-        pull = "down" if config.pull_up == "down" else "floating"
     active_high = None if config.active_state is None else config.active_state == "high"
     make = functools.partial(
-        driver.input, config.pin, pull=pull, active_high=active_high, bounce_time=config.bounce_time
+        driver.input,
+        config.pin,
+        pull=config.pull_up,
+        active_high=active_high,
+        bounce_time=config.bounce_time,
     )
     line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import voluptuous as vol
 
@@ -17,8 +17,8 @@ from gateway.config.cv import (  # the value fields are shared with serial senso
     VALUE_FIELDS,
     at_most_one_extractor,
     boolean,
+    choice,
     json_path,
-    one_of,
     positive_time_period,
     publish_topic,
     regex,
@@ -43,7 +43,9 @@ __all__ = [
     "regex",
 ]
 
-DEFAULT_QOS: Final = 1
+Qos = Literal[0, 1, 2]
+QOS_LEVELS: Final[tuple[Qos, ...]] = (0, 1, 2)
+DEFAULT_QOS: Final[Qos] = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +57,7 @@ class MqttEntityConfig(EntityConfig):
     payload_available: Scalar = "online"
     payload_not_available: Scalar = "offline"
     expire_after: float | None = None
-    qos: int = DEFAULT_QOS
+    qos: Qos = DEFAULT_QOS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,7 +95,7 @@ ENTITY_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("payload_available"): payload,
     vol.Optional("payload_not_available"): payload,
     vol.Optional("expire_after"): positive_time_period,
-    vol.Optional("qos"): one_of(0, 1, 2),
+    vol.Optional("qos"): choice(QOS_LEVELS),
 }
 COMMAND_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("state_topic"): subscribe_topic,

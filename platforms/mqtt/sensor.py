@@ -22,6 +22,7 @@ import voluptuous as vol
 
 from gateway.config.cv import (
     SENSOR_FIELDS,
+    StateClass,
     platform_schema,
     subscribe_topic,
 )
@@ -43,7 +44,7 @@ DOMAIN = "sensor"
 class MqttSensorConfig(MqttValueConfig):
     unit_of_measurement: str | None = None
     device_class: str | None = None
-    state_class: str | None = None
+    state_class: StateClass | None = None
     precision: int | None = None
 
 

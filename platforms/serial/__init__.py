@@ -20,11 +20,12 @@ import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from gateway.const import EVENT_GATEWAY_STOP
 from gateway.core import Event, Gateway, callback
 from gateway.exceptions import GatewayError
+from gateway.gateway_data import DataKey
 from hardware.loop_services import LoopServices
 from hardware.serial_port import SerialPortManager, SerialPortSettings
 
@@ -46,7 +47,7 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 DOMAIN = "serial"
-DATA_SERIAL = "serial"
+DATA_SERIAL: Final[DataKey[SerialData]] = DataKey("serial")
 
 
 @dataclass(slots=True)

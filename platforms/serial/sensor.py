@@ -25,6 +25,7 @@ import voluptuous as vol
 from gateway.config.cv import (
     SENSOR_FIELDS,
     VALUE_FIELDS,
+    StateClass,
     at_most_one_extractor,
     platform_schema,
     slug,
@@ -50,7 +51,7 @@ class SerialSensorConfig(EntityConfig):
     value_json: str | None = None
     unit_of_measurement: str | None = None
     device_class: str | None = None
-    state_class: str | None = None
+    state_class: StateClass | None = None
     precision: int | None = None
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import voluptuous as vol
 
-from gateway.config.cv import one_of, platform_schema, positive_float
+from gateway.config.cv import choice, platform_schema, positive_float
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
@@ -26,7 +26,9 @@ from hardware.system import SystemReader, SystemReading
 
 _LOGGER = logging.getLogger(__name__)
 
-TYPES: dict[str, tuple[str | None, str | None]] = {
+SystemType = Literal["cpu_temperature", "load", "memory", "disk"]
+SYSTEM_TYPES: Final[tuple[SystemType, ...]] = ("cpu_temperature", "disk", "load", "memory")
+TYPES: Final[dict[SystemType, tuple[str | None, str | None]]] = {
     # type: (unit, device_class)
     "cpu_temperature": ("°C", "temperature"),
     "load": (None, None),
@@ -37,7 +39,7 @@ TYPES: dict[str, tuple[str | None, str | None]] = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SystemSensorConfig(EntityConfig):
-    type: str
+    type: SystemType
     path: str = "/"
     scan_interval: float = 60.0
     sys_root: str = "/sys"
@@ -47,7 +49,7 @@ class SystemSensorConfig(EntityConfig):
 PLATFORM_SCHEMA = platform_schema(
     SystemSensorConfig,
     {
-        vol.Required("type"): one_of(*sorted(TYPES)),
+        vol.Required("type"): choice(SYSTEM_TYPES),
         vol.Optional("path", default="/"): str,
         vol.Optional("scan_interval", default=60.0): positive_float,
         vol.Optional("sys_root", default="/sys"): str,

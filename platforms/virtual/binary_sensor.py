@@ -13,7 +13,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import one_of, platform_schema
+from gateway.config.cv import ON_OFF, OnOff, choice, platform_schema
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.binary_sensor import BinarySensorEntity
@@ -22,14 +22,14 @@ from gateway.entity_platform import AsyncAddEntitiesCallback
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VirtualBinarySensorConfig(EntityConfig):
-    initial: str = "off"
+    initial: OnOff = "off"
     device_class: str | None = None
 
 
 PLATFORM_SCHEMA = platform_schema(
     VirtualBinarySensorConfig,
     {
-        vol.Optional("initial", default="off"): one_of("off", "on"),
+        vol.Optional("initial", default="off"): choice(ON_OFF),
         vol.Optional("device_class"): str,
     },
 )

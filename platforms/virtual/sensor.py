@@ -13,7 +13,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import one_of, platform_schema
+from gateway.config.cv import STATE_CLASSES, StateClass, choice, platform_schema
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
@@ -25,7 +25,7 @@ class VirtualSensorConfig(EntityConfig):
     value: float | int | str | None = None
     unit_of_measurement: str | None = None
     device_class: str | None = None
-    state_class: str | None = None
+    state_class: StateClass | None = None
 
 
 PLATFORM_SCHEMA = platform_schema(
@@ -34,7 +34,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("value"): vol.Any(int, float, str),
         vol.Optional("unit_of_measurement"): str,
         vol.Optional("device_class"): str,
-        vol.Optional("state_class"): one_of("measurement", "total", "total_increasing"),
+        vol.Optional("state_class"): choice(STATE_CLASSES),
     },
 )
 

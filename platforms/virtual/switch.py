@@ -13,7 +13,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import one_of, platform_schema
+from gateway.config.cv import ON_OFF, OnOff, choice, platform_schema
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.switch import SwitchEntity
@@ -22,11 +22,11 @@ from gateway.entity_platform import AsyncAddEntitiesCallback
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VirtualSwitchConfig(EntityConfig):
-    initial: str = "off"
+    initial: OnOff = "off"
 
 
 PLATFORM_SCHEMA = platform_schema(
-    VirtualSwitchConfig, {vol.Optional("initial", default="off"): one_of("off", "on")}
+    VirtualSwitchConfig, {vol.Optional("initial", default="off"): choice(ON_OFF)}
 )
 
 
