@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["async_setup_component", "async_setup_entities", "async_setup_gateway"]
 
 _LOGGER = logging.getLogger(__name__)
+PUBLISHERS = "gateway.mqtt.publishers"  # each loaded by name, only when configured
 
 
 async def async_setup_gateway(
@@ -48,9 +49,11 @@ async def async_setup_gateway(
         await async_setup_component(gw, "platforms.serial", config.serial)
     await async_setup_entities(gw, config.entities)
     if config.mqtt is not None:
-        await async_setup_component(gw, "gateway.bridge", config.core)
+        await async_setup_component(gw, "gateway.mqtt.publishers.bridge_api", config.core)
         if config.mqtt.discovery.enabled:
-            await async_setup_component(gw, "gateway.announce", config.core, config.mqtt.discovery)
+            await async_setup_component(
+                gw, "gateway.mqtt.publishers.ha_discovery", config.core, config.mqtt.discovery
+            )
     if config.automations:
         await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()

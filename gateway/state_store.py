@@ -18,16 +18,25 @@ import contextlib
 import json
 import logging
 import os
+import pwd
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from gateway.core import Gateway, callback
-from gateway.event import async_call_later
+from .core import Gateway, callback
+from .event import async_call_later
+from .gateway_data import DataKey
 
-__all__ = ["StateDir", "StateFile", "read_json", "write_json_atomic"]
+__all__ = [
+    "DATA_STATE_DIR",
+    "StateDir",
+    "StateFile",
+    "async_state_dir",
+    "read_json",
+    "write_json_atomic",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -221,3 +230,37 @@ class StateFile:
                 self._async_start_write()
             assert self._write_task is not None
             await asyncio.shield(self._write_task)
+
+
+DATA_STATE_DIR: Final[DataKey[StateDir]] = DataKey("state_dir")
+
+
+async def async_state_dir(gw: Gateway, path: Path) -> StateDir:
+    """The state folder's status, shared by everything that writes there; the first call
+    checks it in the executor and warns once, with how to fix it, if it cannot be written."""
+    known = gw.data.get(DATA_STATE_DIR)
+    if known is not None and known.path == path:
+        return known
+    state_dir = StateDir(path)
+    gw.data[DATA_STATE_DIR] = state_dir
+    if not await gw.async_add_executor_job(state_dir.check):
+        user = await gw.async_add_executor_job(_user_name)
+        _LOGGER.warning(
+            "State directory %s cannot be written (%s): outputs work, but last output states "
+            "(initial: restore), counter totals and announced discovery ids will not be kept. "
+            "Set gateway: {state_dir: ...} in the config (or, without it, the STATE_DIRECTORY "
+            "environment variable, which systemd's StateDirectory= sets) to a directory "
+            "user %s can write",
+            path,
+            state_dir.error,
+            user,
+        )
+    return state_dir
+
+
+def _user_name() -> str:
+    """The effective user's name (blocking: may ask NSS)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, TypeVar
 
 if TYPE_CHECKING:
     from ..core import State
-    from ..discovery import DiscoveryEntity
     from ..entity import Entity
+    from ..mqtt.publishers.discovery_payloads import DiscoveryEntity
 
 __all__ = [
     "Command",

@@ -19,7 +19,7 @@ from .toggle import ToggleEntity
 
 if TYPE_CHECKING:
     from ..config.model import PlatformEntry
-    from ..discovery import DiscoveryEntity
+    from ..mqtt.publishers.discovery_payloads import DiscoveryEntity
 
 DOMAIN = "switch"
 __all__ = ["DOMAIN", "SPEC", "SwitchEntity", "async_setup"]

@@ -28,8 +28,7 @@ from gateway.const import EVENT_GATEWAY_FINAL_WRITE
 from gateway.core import Event, Gateway
 from gateway.exceptions import GatewayError
 from gateway.gateway_data import DataKey
-from gateway.health import async_state_dir
-from gateway.state_store import StateDir, StateFile
+from gateway.state_store import StateDir, StateFile, async_state_dir
 from hardware.gpio import GpioDriver, GpioLine, LineSource, PinFactoryError
 
 __all__ = [

@@ -8,7 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.bridge import MAX_REQUEST_BYTES, MAX_TRANSACTION_CHARS, parse_request
+from gateway.mqtt.publishers.bridge_api import (
+    MAX_REQUEST_BYTES,
+    MAX_TRANSACTION_CHARS,
+    parse_request,
+)
 
 
 @pytest.mark.parametrize(

@@ -108,8 +108,8 @@ NOT_CONFIGURED = (
     "serial_asyncio",
     "gateway.automation",
     "gateway.automation.config",
-    "gateway.announce",
-    "gateway.discovery",
+    "gateway.mqtt.publishers.ha_discovery",
+    "gateway.mqtt.publishers.discovery_payloads",
 )
 
 

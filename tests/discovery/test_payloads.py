@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gateway.discovery import (
+from gateway.mqtt.publishers.discovery_payloads import (
     DiscoveryEntity,
     DiscoveryNode,
     build_device_config,

@@ -29,7 +29,7 @@ from .conftest import figure
 
 ProbeFactory = Callable[..., Any]
 DEEP = 1100
-MAX_TRANSACTION_CHARS = 256  # gateway.bridge's limit
+MAX_TRANSACTION_CHARS = 256  # gateway.mqtt.publishers.bridge_api limit
 
 
 def gpio_config(broker_port: int, base: str, state_dir: Path, extra: str = "") -> str:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.core import Gateway
+from gateway.diagnostics import read_rss_mb
 from gateway.domains.registry import parse_command
 from gateway.domains.spec import PayloadError
-from gateway.health import read_rss_mb
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from gateway import announce
 from gateway.config.model import CoreConfig, DiscoveryConfig
 from gateway.core import Gateway
+from gateway.mqtt.publishers import ha_discovery
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
@@ -168,7 +168,7 @@ async def test_after_a_reconnect_states_then_online_then_discovery(
     data = await setup_mqtt(real_gw, mqtt_config(private_broker.port))
     core = CoreConfig(node_id="node", name="Test node", state_dir=tmp_path)
     prefix = unique("ha")
-    await announce.async_setup(real_gw, core, DiscoveryConfig(prefix=prefix))
+    await ha_discovery.async_setup(real_gw, core, DiscoveryConfig(prefix=prefix))
     await add_entities(real_gw, MemorySwitch("relay", is_on=True))
     await wait_in_sync(data.connection)
     probe = MqttProbe(private_broker.port, identifier=unique("order"), persistent=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from gateway import bridge
 from gateway.core import CoreState, Gateway
 from gateway.domains.switch import SwitchEntity
+from gateway.mqtt.publishers import bridge_api
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.mqtt.conftest import core_config, mqtt_config, setup_mqtt, wait_in_sync
@@ -93,7 +93,7 @@ async def test_hung_and_failing_drivers_do_not_stall_the_gateway(
     gw = real_gw
     gw.executor_timeout = EXECUTOR_TIMEOUT
     data = await setup_mqtt(gw, mqtt_config(mqtt_broker.port))
-    await bridge.async_setup(gw, core_config())
+    await bridge_api.async_setup(gw, core_config())
     healthy = MemorySwitch("healthy")
     await add_entities(gw, HungSwitch("hung", release), FailingSwitch("failing"), healthy)
     await wait_in_sync(data.connection)

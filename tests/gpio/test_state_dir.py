@@ -9,8 +9,7 @@ import pytest
 
 from gateway.clock import FakeClock
 from gateway.core import Gateway
-from gateway.health import async_state_dir
-from gateway.state_store import StateDir, StateFile
+from gateway.state_store import StateDir, StateFile, async_state_dir
 from tests.helpers import in_thread
 
 

@@ -15,7 +15,6 @@ import pytest
 import voluptuous as vol
 
 from gateway.core import Gateway, State
-from gateway.discovery import DiscoveryEntity, DiscoveryNode, build_device_config
 from gateway.domains import wire
 from gateway.domains.registry import parse_command, register_domain
 from gateway.domains.spec import (
@@ -27,6 +26,11 @@ from gateway.domains.spec import (
     StateOutput,
 )
 from gateway.entity import Entity
+from gateway.mqtt.publishers.discovery_payloads import (
+    DiscoveryEntity,
+    DiscoveryNode,
+    build_device_config,
+)
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 

@@ -1,11 +1,9 @@
-"""Health figures for `bridge/health`: loop lag, thread pool load, memory, entities.
+"""Health figures: loop lag, thread pool load, memory, entities, the state folder.
 
-Loop lag is measured in real time (not on the gateway's clock): a callback scheduled every
-second notes how late it ran. A stalled loop shows up as a large maximum.
-
-The state folder is checked once at start (`async_state_dir`): when it cannot be written the
-gateway says so once, with how to choose another, keeps running (outputs work; only what
-`state_dir` keeps across restarts is lost), and health shows `state_dir.writable: false`.
+Measured here, published by whoever shows them (`bridge/health` on MQTT today; the web page
+and `/metrics` next). Loop lag is measured in real time (not on the gateway's clock): a
+callback scheduled every second notes how late it ran. A stalled loop shows up as a large
+maximum.
 """
 
 from __future__ import annotations
@@ -13,23 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import pwd
 import resource
 import statistics
 import time
 from collections import deque
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from .const import STATE_UNAVAILABLE
 from .core import Gateway, callback
-from .gateway_data import DataKey
-from .state_store import StateDir
+from .state_store import DATA_STATE_DIR, StateDir
 
-__all__ = ["LoopLagMonitor", "async_state_dir", "health_snapshot", "read_rss_mb"]
+__all__ = ["LoopLagMonitor", "health_snapshot", "read_rss_mb"]
 
 _LOGGER = logging.getLogger(__name__)
-DATA_STATE_DIR: Final[DataKey[StateDir]] = DataKey("state_dir")
 
 LAG_SAMPLE_SECONDS = 1.0
 LAG_WINDOW = 300  # samples kept: five minutes at one a second
@@ -84,37 +78,6 @@ def read_rss_mb(statm: str = "/proc/self/statm") -> float:
         return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
     except (OSError, ValueError, IndexError):
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-async def async_state_dir(gw: Gateway, path: Path) -> StateDir:
-    """The state folder's status, shared by everything that writes there; the first call
-    checks it in the executor and warns once, with how to fix it, if it cannot be written."""
-    known = gw.data.get(DATA_STATE_DIR)
-    if known is not None and known.path == path:
-        return known
-    state_dir = StateDir(path)
-    gw.data[DATA_STATE_DIR] = state_dir
-    if not await gw.async_add_executor_job(state_dir.check):
-        user = await gw.async_add_executor_job(_user_name)
-        _LOGGER.warning(
-            "State directory %s cannot be written (%s): outputs work, but last output states "
-            "(initial: restore), counter totals and announced discovery ids will not be kept. "
-            "Set gateway: {state_dir: ...} in the config (or, without it, the STATE_DIRECTORY "
-            "environment variable, which systemd's StateDirectory= sets) to a directory "
-            "user %s can write",
-            path,
-            state_dir.error,
-            user,
-        )
-    return state_dir
-
-
-def _user_name() -> str:
-    """The effective user's name (blocking: may ask NSS)."""
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return str(os.geteuid())
 
 
 def health_snapshot(

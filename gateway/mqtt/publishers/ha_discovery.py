@@ -16,25 +16,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from . import mqtt
-from .const import EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
-from .core import Event, Gateway, callback
-from .discovery import (
+from ... import mqtt
+from ...const import EVENT_GATEWAY_STOP, EVENT_RELOAD_FINISHED
+from ...core import Event, Gateway, callback
+from ...domains.registry import DOMAINS
+from ...entity import Entity
+from ...entity_component import async_get_component
+from ...event import async_call_later
+from ...gateway_data import DataKey
+from ...state_store import read_json, write_json_atomic
+from .discovery_payloads import (
     DiscoveryEntity,
     DiscoveryNode,
     build_device_config,
     discovery_topic,
     unique_id,
 )
-from .domains.registry import DOMAINS
-from .entity import Entity
-from .entity_component import async_get_component
-from .event import async_call_later
-from .gateway_data import DataKey
-from .state_store import read_json, write_json_atomic
 
 if TYPE_CHECKING:
-    from .config.model import CoreConfig, DiscoveryConfig
+    from ...config.model import CoreConfig, DiscoveryConfig
 
 __all__ = ["Announcer", "async_setup"]
 

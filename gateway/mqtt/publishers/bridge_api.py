@@ -21,24 +21,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from . import mqtt
-from .const import (
+from ... import mqtt
+from ...const import (
     EVENT_GATEWAY_STOP,
     EVENT_RELOAD_FINISHED,
     STATE_UNAVAILABLE,
     __version__,
 )
-from .core import Event, Gateway, callback
-from .domains.registry import DOMAINS
-from .entity_component import async_get_component
-from .event import async_track_time_interval
-from .exceptions import ConfigError
-from .gateway_data import DataKey
-from .health import LoopLagMonitor, async_state_dir, health_snapshot, read_rss_mb
-from .reload import async_reload_from_file
+from ...core import Event, Gateway, callback
+from ...diagnostics import LoopLagMonitor, health_snapshot, read_rss_mb
+from ...domains.registry import DOMAINS
+from ...entity_component import async_get_component
+from ...event import async_track_time_interval
+from ...exceptions import ConfigError
+from ...gateway_data import DataKey
+from ...reload import async_reload_from_file
+from ...state_store import async_state_dir
 
 if TYPE_CHECKING:
-    from .config.model import CoreConfig
+    from ...config.model import CoreConfig
 
 __all__ = [
     "MAX_REQUEST_BYTES",

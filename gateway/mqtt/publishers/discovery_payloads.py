@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .const import __version__
-from .domains.registry import domain_spec
+from ...const import __version__
+from ...domains.registry import domain_spec
 
 __all__ = [
     "DiscoveryEntity",
