@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from gateway.mqtt.publishers.bridge_api import (
     MAX_REQUEST_BYTES,
+    MAX_REQUEST_DEPTH,
     MAX_TRANSACTION_CHARS,
+    nesting_depth,
     parse_request,
 )
 
@@ -35,8 +37,8 @@ def test_accepted_requests_echo_their_transaction(payload: bytes, transaction: o
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
-        (b"[" * 1100, "JSON object"),
-        (b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}", "JSON object"),
+        (b"[" * 1100, "nested deeper"),
+        (b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}", "nested deeper"),
         (b"{not json", "JSON object"),
         (b"\xff\xfe", "JSON object"),
         (b"[1]", "JSON object"),
@@ -69,3 +71,27 @@ def test_an_echoed_transaction_is_small(transaction: object) -> None:
     request = parse_request(payload)
     if request.transaction is not None:
         assert len(json.dumps(request.transaction)) <= MAX_TRANSACTION_CHARS + 2
+
+
+@pytest.mark.parametrize(
+    ("payload", "depth"),
+    [
+        (b"", 0),
+        (b"{}", 1),
+        (b'{"a": [1, {"b": []}]}', 4),
+        (b'{"a": "[[[[{{{{"}', 1),  # brackets inside strings do not count
+        (b'{"a": "\\"[[["}', 1),  # nor after an escaped quote
+        (b"[" * 40 + b"]" * 40, 40),
+    ],
+)
+def test_nesting_depth_skips_strings(payload: bytes, depth: int) -> None:
+    assert nesting_depth(payload) == depth
+
+
+def test_depth_is_refused_before_the_parser_whatever_the_recursion_limit() -> None:
+    """A request nested just past the limit is refused by the scan, not by RecursionError."""
+    deep = b'{"a": ' + b"[" * MAX_REQUEST_DEPTH + b"]" * MAX_REQUEST_DEPTH + b"}"
+    assert nesting_depth(deep) == MAX_REQUEST_DEPTH + 1
+    request = parse_request(deep)
+    assert request.error is not None
+    assert "nested deeper" in request.error

@@ -43,10 +43,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_REQUEST_BYTES",
+    "MAX_REQUEST_DEPTH",
     "MAX_TRANSACTION_CHARS",
     "Bridge",
     "BridgeRequest",
     "async_setup",
+    "nesting_depth",
     "parse_request",
 ]
 
@@ -55,6 +57,7 @@ DATA_BRIDGE: Final[DataKey[Bridge]] = DataKey("bridge")
 
 MAX_REQUEST_BYTES = 8192
 MAX_TRANSACTION_CHARS = 256
+MAX_REQUEST_DEPTH = 32  # requests are flat objects; the JSON parser recurses once per level
 Transaction = str | int | float
 
 
@@ -70,6 +73,8 @@ def parse_request(payload: bytes) -> BridgeRequest:
     """Parse a request payload. Pure; never raises, whatever the bytes."""
     if len(payload) > MAX_REQUEST_BYTES:
         return BridgeRequest(f"the request is longer than {MAX_REQUEST_BYTES} bytes")
+    if nesting_depth(payload) > MAX_REQUEST_DEPTH:
+        return BridgeRequest(f"the request is nested deeper than {MAX_REQUEST_DEPTH} levels")
     try:
         request = json.loads(payload or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -83,6 +88,31 @@ def parse_request(payload: bytes) -> BridgeRequest:
         f'"transaction" must be a string of at most {MAX_TRANSACTION_CHARS} characters '
         "or a finite number"
     )
+
+
+def nesting_depth(payload: bytes) -> int:
+    """The deepest `[`/`{` nesting of a JSON text, strings skipped (pure, linear).
+
+    Checked before parsing: how deep `json.loads` may recurse depends on the interpreter's
+    recursion limit, which is not ours to rely on."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in payload:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def _echoable(transaction: object) -> bool:
