@@ -8,11 +8,11 @@ typed `Event[StateChangedData]` reads `event.data["new_state"]` as `State | None
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypedDict
-
-from typing_extensions import TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
     from .core import State
 
 __all__ = [
@@ -23,8 +23,12 @@ __all__ = [
     "StateChangedData",
 ]
 
-# A default, so that a bare `Event` (a listener that reads no data) means "any mapping".
-_DataT = TypeVar("_DataT", bound=Mapping[str, Any], default=Mapping[str, Any])
+# A default, so that a bare `Event` (a listener that reads no data) means "any mapping" (to
+# mypy; typing_extensions is not imported at run time, where the default changes nothing).
+if TYPE_CHECKING:
+    _DataT = TypeVarWithDefault("_DataT", bound=Mapping[str, Any], default=Mapping[str, Any])
+else:
+    _DataT = TypeVar("_DataT", bound=Mapping[str, Any])
 
 
 class EventType(str, Generic[_DataT]):
