@@ -32,11 +32,13 @@ __all__ = [
     "MqttData",
     "MqttStats",
     "ReceiveMessage",
+    "async_backed_up",
     "async_entity_topics",
     "async_get_stats",
     "async_publish",
     "async_setup",
     "async_subscribe",
+    "async_when_writable",
     "get_data",
     "publish",
     "subscribe",
@@ -155,6 +157,20 @@ def publish(
 ) -> concurrent.futures.Future[None]:
     """Thread-safe `async_publish`; the future reports a ValueError from validation."""
     return run_callback_threadsafe(gw.loop, async_publish, gw, topic, payload, qos, retain)
+
+
+@callback
+def async_backed_up(gw: Gateway) -> bool:
+    """Connected, but the socket cannot take more now (publishes are being held back).
+
+    A producer that can wait (a serial port's reader) pauses until `async_when_writable`."""
+    return get_data(gw).connection.backed_up
+
+
+@callback
+def async_when_writable(gw: Gateway, target: Callable[[], None]) -> None:
+    """Call `target()` once, when the connection has room again, is lost, or stops."""
+    get_data(gw).connection.async_when_writable(target)
 
 
 @callback

@@ -235,7 +235,8 @@ class MqttConnection:
 
     @callback
     def async_when_writable(self, target: Callable[[], None]) -> None:
-        """Call `target()` once, when the connection is no longer `backed_up` (or at stop)."""
+        """Call `target()` once, when the connection is no longer `backed_up`, is lost, or
+        stops (a producer paused for it must not stay paused through an outage)."""
         self._writable_waiters.append(target)
 
     @callback
@@ -529,6 +530,7 @@ class MqttConnection:
         held, self._held = self._held, deque()
         for message in held:
             self._outbox.put(message)
+        self._async_wake_writable_waiters()  # nothing to wait for until the next connect
         if was_ready and not self._stop.done():
             _LOGGER.warning("Lost the connection to the MQTT broker at %s", self._address)
         self._notify()

@@ -95,6 +95,7 @@ class SerialPortManager:
         self._transport: SerialPortTransport | None = None
         self._protocol: _PortProtocol | None = None
         self._available = False
+        self._reading_paused = False
         self._started = False
         self._overlong_logged_at: float | None = None
 
@@ -133,6 +134,20 @@ class SerialPortManager:
             return False
         return self._writes.offer(data, self._transport)
 
+    def async_pause_reading(self) -> None:
+        """Stop reading until `async_resume_reading`: a consumer that cannot keep up (the MQTT
+        connection backed up) slows the device down instead of dropping frames. What arrives
+        meanwhile waits in the kernel's buffer (a pseudo-terminal's writer blocks)."""
+        self._reading_paused = True
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def async_resume_reading(self) -> None:
+        """Read again (also after a reopen: a paused port is reopened paused)."""
+        self._reading_paused = False
+        if self._transport is not None:
+            self._transport.resume_reading()
+
     # -- life cycle -------------------------------------------------------------------------
 
     async def async_start(self) -> None:
@@ -158,6 +173,8 @@ class SerialPortManager:
         self._port = port
         self._protocol = protocol = _PortProtocol(self)
         self._transport = connect_transport(self.services.loop, protocol, port, self.stats)
+        if self._reading_paused:
+            self._transport.pause_reading()
         self._writes.paused = False
         self._async_set_available(True)
 

@@ -9,11 +9,17 @@ Frames are published as text: decoded in the port's encoding (invalid bytes beco
 and sent as UTF-8; `hex` ports publish hexadecimal digits. A tx payload is written with the
 delimiter appended, in arrival order, through the port's bounded write queue (drops are
 counted in `SerialPortManager.stats.writes_dropped`).
+
+While the MQTT connection is backed up, the bridge stops reading the port until it has room
+again (or is lost): frames then wait at the device instead of being dropped from a full
+outbox, and memory stays bounded. While the broker is away the port is read as usual (its
+serial sensors go on updating) and rx frames take their chance in the bounded outbox.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,6 +109,45 @@ def bridge_topics(node_base: str, port_id: str) -> tuple[str, str]:
 
 
 @callback
+class _RxPacer:
+    """Publishes rx frames; while the connection is backed up, holds the frames of the read
+    in hand and stops reading the port until the connection has room, is lost or stops.
+
+    What is held is at most one read's frames: the port is paused as soon as one is held."""
+
+    def __init__(self, gw: Gateway, manager: SerialPortManager, topic: str, qos: int) -> None:
+        self._gw = gw
+        self._manager = manager
+        self._topic = topic
+        self._qos = qos
+        self._held: deque[bytes] = deque()
+
+    @callback
+    def async_publish(self, payload: bytes) -> None:
+        from gateway import mqtt
+
+        if self._held or mqtt.async_backed_up(self._gw):
+            if not self._held:
+                self._manager.async_pause_reading()
+                mqtt.async_when_writable(self._gw, self.async_flush)
+            self._held.append(payload)
+            return
+        mqtt.async_publish(self._gw, self._topic, payload, qos=self._qos, retain=False)
+
+    @callback
+    def async_flush(self) -> None:
+        """Publish what is held while there is room; read the port again once all is out."""
+        from gateway import mqtt
+
+        while self._held:
+            if mqtt.async_backed_up(self._gw):
+                mqtt.async_when_writable(self._gw, self.async_flush)
+                return
+            payload = self._held.popleft()
+            mqtt.async_publish(self._gw, self._topic, payload, qos=self._qos, retain=False)
+        self._manager.async_resume_reading()
+
+
 def async_setup_mqtt_bridge(gw: Gateway, manager: SerialPortManager, *, qos: int) -> SerialBridge:
     """Bridge `manager` over MQTT, publishing at `qos`; returns the started bridge.
 
@@ -114,11 +159,10 @@ def async_setup_mqtt_bridge(gw: Gateway, manager: SerialPortManager, *, qos: int
     data = mqtt.get_data(gw)
     rx_topic, tx_topic = bridge_topics(data.node_base, manager.settings.name)
 
-    @callback
-    def publish(payload: bytes) -> None:
-        mqtt.async_publish(gw, rx_topic, payload, qos=qos, retain=False)
+    pacer = _RxPacer(gw, manager, rx_topic, qos)
 
-    bridge = SerialBridge(manager, publish)
+    bridge = SerialBridge(manager, pacer.async_publish)
+    bridge.async_on_stop(pacer.async_flush)  # serial sensors on the port go on reading
     retained_logged = False
 
     @callback

@@ -18,6 +18,7 @@ from tests.serial.conftest import PtyDevice, port_config
 pytestmark = pytest.mark.timeout(60)
 
 WAIT_TIMEOUT = 20.0
+BURST = 5000
 ProbeFactory = Callable[..., Any]
 
 
@@ -58,3 +59,24 @@ async def test_bridge_is_skipped_without_mqtt(
     await serial_component.async_setup(real_gw, (port_config(device, bridge=True),))
     assert "bridge not started: MQTT is not set up" in caplog.text
     assert serial_component.async_get_manager(real_gw, "dev").available
+
+
+async def test_a_burst_larger_than_every_queue_arrives_whole_and_in_order(
+    device: PtyDevice,
+    real_gw: Gateway,
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: ProbeFactory,
+) -> None:
+    """The port is read only as fast as the connection takes frames: a burst ten times the
+    outbox loses nothing (the outbox would drop the oldest; paho would grow without bound)."""
+    data = await setup_mqtt(real_gw, mqtt_config(mqtt_broker.port, outbox_size=BURST // 10))
+    rx, _tx = bridge_topics(data.node_base, "dev")
+    probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+    await probe.subscribe(rx)
+    await serial_component.async_setup(real_gw, (port_config(device, bridge=True, qos=1),))
+    await wait_in_sync(data.connection, WAIT_TIMEOUT)
+
+    await device.write(b"".join(b"f%05d\n" % index for index in range(BURST)))
+    await probe.wait_until(lambda: len(probe.values(rx)) == BURST, WAIT_TIMEOUT, "every frame")
+    assert probe.values(rx) == [b"f%05d" % index for index in range(BURST)]
+    assert data.connection.async_stats().dropped == 0
