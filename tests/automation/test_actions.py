@@ -290,8 +290,16 @@ async def test_service_schema_error_is_logged_with_the_automation(
     )
     gw.bus.async_fire("go")
     await component.async_wait_idle()
-    assert "automation.bad_data: action 1 (service switch.turn_on) failed" in caplog.text
-    caplog.clear()
+    failures = [
+        (r.levelno, r.getMessage(), r.exc_info)
+        for r in caplog.records
+        if r.name == "gateway.automation.script"
+    ]
+    # Bad data is a user error: one WARNING line, no traceback.
+    assert [(level, exc_info) for level, _, exc_info in failures] == [(logging.WARNING, None)]
+    assert failures[0][1].startswith(
+        "automation.bad_data: action 1 (service switch.turn_on) failed: "
+    )
     assert _state(gw, "switch.relay_1") == "OFF"
 
 
