@@ -168,19 +168,37 @@ async def test_update_before_add(gw: Gateway) -> None:
     assert gw.states.get("sensor.early").state == "1"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("error", "level", "traceback"),
+    [(OSError("bus error"), logging.WARNING, None), (TypeError("bug"), logging.ERROR, TypeError)],
+    ids=["driver_says_no", "bug"],
+)
 async def test_failing_update_is_logged_and_entity_kept(
-    gw: Gateway, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    gw: Gateway,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    level: int,
+    traceback: type[Exception] | None,
 ) -> None:
+    """A driver saying no is one WARNING line; a bug in `update` is ERROR with its traceback."""
+
     class Broken(CountingSensor):
         def update(self) -> None:
-            raise OSError("bus error")
+            raise error
 
     platform = await _platform(gw, "sensor")
     await platform.async_add_entities([Broken("broken")])
-    with caplog.at_level(logging.ERROR):
-        clock.advance(10)
-        await gw.async_block_till_done()
-    assert "Update of sensor.broken failed" in caplog.text
+    clock.advance(10)
+    await gw.async_block_till_done()
+    records = [
+        (r.levelno, r.getMessage(), r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if r.getMessage().startswith("Update of")
+    ]
+    message = "Update of sensor.broken failed"
+    assert records == [(level, f"{message}: {error}" if traceback is None else message, traceback)]
+    assert gw.states.get("sensor.broken") is not None
     caplog.clear()
 
 
