@@ -166,6 +166,7 @@ class Outgoing:
         """The goodbye: hand paho everything (held, deferred, outbox), then take no more."""
         self._async_send_held()  # no point waiting for a SUBACK now; keep them before `offline`
         self._async_wake_writable_waiters()  # deferred states, then everything, before `offline`
+        self._async_send_held()  # what the waiters published while a SUBACK was still due
         self._async_refill(sys.maxsize)
         self._paho = None
 
