@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .const import DEFAULT_SCAN_INTERVAL, STATE_UNAVAILABLE, STATE_UNKNOWN
 from .core import Gateway, callback
+from .user_errors import log_failure
 
 if TYPE_CHECKING:
     from .config.model import EntityConfig
@@ -147,8 +148,8 @@ class Entity:
                 await self.async_update()
             except TimeoutError:
                 pass  # already logged by async_run_in_executor; the entity is unavailable
-            except Exception:
-                _LOGGER.exception("Update of %s failed", self.entity_id)
+            except Exception as exc:  # a bug gets a traceback, a driver saying no one line
+                log_failure(_LOGGER, exc, "Update of %s failed", self.entity_id)
             finally:
                 self._update_in_progress = False
         self.async_write_state()

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 
-from hardware.errors import HardwareError
-
 from .const import EVENT_GATEWAY_STOP
 from .core import Event, Gateway, ServiceCall, callback
 from .entity import Entity
@@ -18,6 +16,7 @@ from .entity_platform import EntityPlatform
 from .exceptions import GatewayError
 from .gateway_data import DataKey
 from .loader import async_import_platform
+from .user_errors import USER_ERRORS
 
 if TYPE_CHECKING:
     from .config.model import PlatformEntry
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["ENTITY_SERVICE_SCHEMA", "EntityComponent", "async_get_component"]
 
 _LOGGER = logging.getLogger(__name__)
-# Failures that are the user's to fix (config, missing driver or device): one line, no traceback.
-_USER_ERRORS = (GatewayError, HardwareError, ImportError)
 DATA_COMPONENTS: Final[DataKey[dict[str, EntityComponent]]] = DataKey("entity_components")
 
 
@@ -77,9 +74,9 @@ class EntityComponent:
                     entry.config.id,
                     entry.platform,
                     result,
-                    exc_info=None
-                    if isinstance(result, GatewayError | HardwareError | ImportError)
-                    else result,
+                    # The user's to fix (user_errors, or a driver package not installed):
+                    # one line, no traceback.
+                    exc_info=None if isinstance(result, (*USER_ERRORS, ImportError)) else result,
                 )
 
     async def async_setup_entry(self, entry: PlatformEntry) -> None:

@@ -21,6 +21,7 @@ from .entity_component import async_get_component
 from .exceptions import ConfigError
 from .gateway_data import DataKey
 from .loader import async_import_component, resolve_platform_schema
+from .user_errors import log_failure
 
 if TYPE_CHECKING:
     from .config.model import Config, PlatformEntry
@@ -210,8 +211,8 @@ class ReloadQueue:
             return await _async_reload_file(self._gw)
         except ConfigError as exc:
             return exc
-        except Exception as exc:
-            _LOGGER.exception("Reload failed")
+        except Exception as exc:  # a bug gets a traceback, a user error one line (user_errors)
+            log_failure(_LOGGER, exc, "Reload failed")
             return exc
 
 

@@ -11,11 +11,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import voluptuous as vol
-
 from ..core import Gateway, callback
 from ..event import async_call_later
-from ..exceptions import GatewayError
+from ..user_errors import log_failure
 from .action_config import (
     Action,
     DelayAction,
@@ -89,14 +87,14 @@ class Run:
             except _StopRun as stop:
                 _LOGGER.info("%s: stopped at action %d: %s", self.entity_id, index, stop)
                 return
-            except Exception as exc:
-                _LOGGER.error(
-                    "%s: action %d (%s) failed: %s",
+            except Exception as exc:  # a bug gets a traceback, a user error one line
+                log_failure(
+                    _LOGGER,
+                    exc,
+                    "%s: action %d (%s) failed",
                     self.entity_id,
                     index,
                     describe_action(action),
-                    exc or type(exc).__name__,
-                    exc_info=None if isinstance(exc, GatewayError | vol.Invalid) else exc,
                 )
                 return
 

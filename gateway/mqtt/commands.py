@@ -12,36 +12,21 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
-import voluptuous as vol
-
-from hardware.errors import HardwareError
-
 from ..const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_STOP, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback, split_entity_id
 from ..domains.registry import domain_spec
 from ..domains.spec import Command, CommandInput, PayloadError
 from ..event_data import StateChangedData
-from ..exceptions import GatewayError
+from ..user_errors import log_failure
 from .connection import MqttConnection
 from .models import ReceiveMessage
 from .state_publisher import StatePublisher
 
-__all__ = ["MALFORMED_LOG_INTERVAL", "USER_ERRORS", "CommandRouter"]
+__all__ = ["MALFORMED_LOG_INTERVAL", "CommandRouter"]
 
 _LOGGER = logging.getLogger(__name__)
 
 MALFORMED_LOG_INTERVAL = 60.0
-
-# A command that fails for one of these is the user's or the device's doing (bad data, an
-# unknown entity or service, a pin not on the board, a driver that said no or did not answer):
-# one line. Anything else is a bug in a service and gets a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (
-    vol.Invalid,
-    GatewayError,
-    HardwareError,
-    TimeoutError,
-    OSError,
-)
 
 
 class CommandRouter:
@@ -161,10 +146,8 @@ class CommandRouter:
         data = {"entity_id": entity_id, **command.data}
         try:
             await self._gw.services.async_call(domain, command.service, data)
-        except USER_ERRORS as err:
-            _LOGGER.warning("Command %s.%s for %s failed: %s", domain, command.service, data, err)
-        except Exception:
-            _LOGGER.exception("Command %s.%s for %s failed", domain, command.service, data)
+        except Exception as err:  # a bug gets a traceback, a user error one line (user_errors)
+            log_failure(_LOGGER, err, "Command %s.%s for %s failed", domain, command.service, data)
 
     def _refuse_retained(self, msg: ReceiveMessage) -> bool:
         """A retained command would act again at every restart: never act on one."""

@@ -1,11 +1,9 @@
 """The broker connection: one owned task that connects, serves, and reconnects with backoff.
 
-The gateway never waits for the broker. While connected, publishes go straight to paho's
-non-blocking `publish` (aiomqtt drives paho's socket from the loop with add_reader/add_writer);
-while disconnected, or while paho already holds `BACKLOG_LIMIT` messages the socket has not
-taken, they wait in the `Outbox` (coalesced per retained topic), refilled as the socket drains.
-Incoming messages are matched against a `SubscriptionIndex` and delivered with
-`gw.async_run_job`, each callback's `Job` built once at subscribe time.
+The gateway never waits for the broker: publishes go through `Outgoing` (outgoing.py), which
+the connection attaches to a connected paho client once its subscriptions are acknowledged and
+detaches when the connection is lost; incoming messages are delivered by the `Subscriber`
+(subscriber.py), called from paho's read through the dispatch queue (client.py).
 
 On every connection, `online` means ready (DESIGN): every filter is subscribed and its SUBACK
 received, then what waited in the outbox and every entity's state go out (the on-connect
@@ -29,13 +27,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
-import paho.mqtt.client as mqtt
 
 from ..const import EVENT_GATEWAY_STARTED
 from ..core import CoreState, Event, Gateway, Job, callback
@@ -47,10 +42,9 @@ from .client import (
     build_client,
     call_when_drained,
     dispatch_queue_type,
-    outgoing_backlog,
 )
-from .models import MqttStats, PublishMessage, ReceiveMessage
-from .outbox import Outbox
+from .models import MqttStats, ReceiveMessage
+from .outgoing import Outgoing
 from .subscriber import SUBSCRIBE_WINDOW, Subscriber
 
 if TYPE_CHECKING:
@@ -63,9 +57,6 @@ _LOGGER = logging.getLogger(__name__)
 GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final write has 1 s)
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
-# Messages paho may hold (unwritten or unacknowledged) before publishes wait in the outbox.
-# Above paho's 20 in-flight QoS 1 messages, so that a refill always leaves one to come.
-BACKLOG_LIMIT = 100
 STABLE_AFTER = 10.0  # a connection lost sooner may have been taken over
 FLAPS_BEFORE_HINT = 2
 SHARED_CLIENT_ID_HINT = (
@@ -80,7 +71,8 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 
 class MqttConnection:
-    """Owns the client, the subscriptions and the outbox; see the module docstring."""
+    """Owns the client's life cycle, the subscriber and the outgoing side; see the module
+    docstring."""
 
     def __init__(
         self, gw: Gateway, config: MqttConfig, status_topic: str, backoff: Backoff | None = None
@@ -89,14 +81,12 @@ class MqttConnection:
         self.config = config
         self.status_topic = status_topic
         self._backoff = backoff or Backoff()
-        self._subscriber = Subscriber(config.protocol == "5", self._async_subscriptions_synced)
-        self._held: deque[PublishMessage] = deque()
-        self._outbox = Outbox(config.outbox_size)
-        self._refill_scheduled = False
-        self._writable_waiters: list[Callable[[], None]] = []
-        self._queue_type = dispatch_queue_type(self._async_dispatch)
+        self.subscriber = Subscriber(
+            config.protocol == "5", self._async_subscriptions_synced, gw.async_run_job
+        )
+        self.outgoing = Outgoing(gw.loop, config.outbox_size, lambda: self.subscriber.in_sync)
+        self._queue_type = dispatch_queue_type(self.subscriber.async_dispatch)
         self._client: GatewayClient | None = None
-        self._paho: mqtt.Client | None = None
         self._ready = False
         self._online = False
         # A gateway still being set up is not ready: `online` waits for `gateway_started`.
@@ -111,8 +101,6 @@ class MqttConnection:
         self._connected_at = 0.0
         self._flaps = 0  # connections in a row that were probably taken over
         self._hinted_shared_id = False
-        self._published = 0
-        self._received = 0
         self._failures = 0
         self.last_error: Exception | None = None
         self.connect_timeout = CONNECT_TIMEOUT
@@ -121,14 +109,13 @@ class MqttConnection:
 
     @property
     def connected(self) -> bool:
-        """True from the CONNACK until the connection is lost."""
-        return self._paho is not None
+        """True once subscribed on a connection, until it is lost or says goodbye."""
+        return self.outgoing.attached
 
     @property
     def backed_up(self) -> bool:
-        """Connected, but paho holds `BACKLOG_LIMIT` messages or the outbox is not empty."""
-        paho = self._paho
-        return paho is not None and (bool(self._outbox) or outgoing_backlog(paho) >= BACKLOG_LIMIT)
+        """Connected, but publishes wait for the socket (see `Outgoing.backed_up`)."""
+        return self.outgoing.backed_up
 
     @property
     def ready(self) -> bool:
@@ -148,7 +135,7 @@ class MqttConnection:
     @property
     def in_sync(self) -> bool:
         """Ready, and every subscription change has been acknowledged by the broker."""
-        return self._ready and self._subscriber.in_sync
+        return self._ready and self.subscriber.in_sync
 
     @property
     def failures(self) -> int:
@@ -161,10 +148,10 @@ class MqttConnection:
         return MqttStats(
             connected=self.connected,
             reconnects=max(0, self._connections - 1),
-            published=self._published,
-            received=self._received,
-            dropped=self._outbox.dropped,
-            queued=len(self._outbox) + len(self._held),
+            published=self.outgoing.published,
+            received=self.subscriber.received,
+            dropped=self.outgoing.dropped,
+            queued=self.outgoing.queued,
             attempts=self._attempts,
         )
 
@@ -216,77 +203,18 @@ class MqttConnection:
         acknowledgement: whatever is published after `async_subscribe` returns reaches the
         broker after the subscription is active (a state seen means its commands are heard).
         """
-        if self._paho is None:
-            self._outbox.put(PublishMessage(topic, payload, qos, retain))
-        elif self._held or not self._subscriber.in_sync:
-            self._held.append(PublishMessage(topic, payload, qos, retain))
-        else:
-            self._async_send(topic, payload, qos, retain)
-
-    def _async_send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        """Hand to paho, unless the socket is backed up: then wait in the outbox (coalesced)."""
-        paho = self._paho
-        if paho is not None and not self._outbox and outgoing_backlog(paho) < BACKLOG_LIMIT:
-            info = paho.publish(topic, payload, qos, retain)
-            if info.rc == mqtt.MQTT_ERR_SUCCESS:
-                self._published += 1
-                return
-        self._outbox.put(PublishMessage(topic, payload, qos, retain))
+        self.outgoing.async_publish(topic, payload, qos, retain)
 
     @callback
     def async_when_writable(self, target: Callable[[], None]) -> None:
         """Call `target()` once, when the connection is no longer `backed_up`, is lost, or
         stops (a producer paused for it must not stay paused through an outage)."""
-        self._writable_waiters.append(target)
-
-    @callback
-    def _async_socket_drained(self) -> None:
-        """paho wrote everything it had: catch up, once per loop turn."""
-        if self._paho is None or self._refill_scheduled:
-            return
-        if self._outbox or self._writable_waiters:
-            self._refill_scheduled = True
-            self.gw.loop.call_soon(self._async_catch_up)
-
-    @callback
-    def _async_catch_up(self) -> None:
-        """Refill paho from the outbox; once it has room to spare, wake the waiters."""
-        self._refill_scheduled = False
-        self._async_refill(BACKLOG_LIMIT)
-        if self._paho is not None and not self.backed_up:
-            self._async_wake_writable_waiters()
-
-    @callback
-    def _async_wake_writable_waiters(self) -> None:
-        waiters, self._writable_waiters = self._writable_waiters, []
-        for waiter in waiters:
-            try:
-                waiter()
-            except Exception:
-                _LOGGER.exception("Error in MQTT writable waiter %s", waiter)
-
-    @callback
-    def _async_refill(self, limit: int) -> None:
-        """Move waiting messages to paho until its backlog reaches `limit`, in order."""
-        paho = self._paho
-        if paho is None:
-            return
-        while self._outbox and (room := limit - outgoing_backlog(paho)) > 0:
-            messages = self._outbox.take(room)
-            for index, message in enumerate(messages):
-                info = paho.publish(message.topic, message.payload, message.qos, message.retain)
-                if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                    self._outbox.restore(messages[index:])
-                    return
-                self._published += 1
+        self.outgoing.async_when_writable(target)
 
     @callback
     def _async_subscriptions_synced(self) -> None:
         """Release the publishes held during a subscription change, in order."""
-        if self._subscriber.in_sync:
-            held, self._held = self._held, deque()
-            for message in held:
-                self._async_send(message.topic, message.payload, message.qos, message.retain)
+        self.outgoing.async_release_held()
         self._notify()
 
     # -- subscriptions ------------------------------------------------------------------------
@@ -299,38 +227,12 @@ class MqttConnection:
 
         Raises ValueError for an invalid filter or QoS. Subscriptions survive reconnects.
         """
-        return self._subscriber.async_add(topic_filter, msg_callback, qos)
+        return self.subscriber.async_add(topic_filter, msg_callback, qos)
 
     @callback
     def async_filters(self) -> list[str]:
         """The distinct filters subscribed (for diagnostics and tests)."""
-        return self._subscriber.filters()
-
-    @callback
-    def _async_dispatch(self, message: aiomqtt.Message) -> None:
-        """Deliver one message to every matching subscription (called from paho's read)."""
-        self._received += 1
-        try:
-            topic = message.topic.value
-            properties = message.properties
-            identifiers = (
-                getattr(properties, "SubscriptionIdentifier", None) if properties else None
-            )
-            matches = self._subscriber.match(topic, identifiers)
-            if not matches:
-                return
-            payload = message.payload
-            if not isinstance(payload, bytes):
-                payload = str(payload).encode() if payload is not None else b""
-            msg = ReceiveMessage(topic, payload, message.qos, message.retain)
-        except Exception:
-            _LOGGER.exception("Cannot deliver a message on %s", message.topic)
-            return
-        for subscription in matches:
-            try:
-                self.gw.async_run_job(subscription.job, msg)
-            except Exception:
-                _LOGGER.exception("Error in %s handling %s", subscription.job.name, topic)
+        return self.subscriber.filters()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -371,7 +273,7 @@ class MqttConnection:
             client = build_client(
                 self.config, self.status_topic, self._queue_type, self.connect_timeout
             )
-            call_when_drained(client, self._async_socket_drained)
+            call_when_drained(client, self.outgoing.async_socket_drained)
             try:
                 await self._async_connect_and_serve(client)
             except aiomqtt.MqttError as err:
@@ -429,10 +331,8 @@ class MqttConnection:
         self.last_error = None
         client.pending_calls_threshold = 2 * SUBSCRIBE_WINDOW
         # Until the SUBACKs are in, publishes wait in the outbox, so they keep their order.
-        await self._async_unless_lost(client, self._subscriber.async_attach(client))
-        self._paho = client.paho  # non-blocking publish (module docstring)
-        for message in self._outbox.drain():
-            self.async_publish(message.topic, message.payload, message.qos, message.retain)
+        await self._async_unless_lost(client, self.subscriber.async_attach(client))
+        self.outgoing.async_attach(client.paho)
         self._async_run_hooks(self._on_connect)
         self._ready = True
         if self._online_allowed:
@@ -487,12 +387,7 @@ class MqttConnection:
 
     async def _async_goodbye(self, client: GatewayClient) -> None:
         """Publish `offline` and wait for its PUBACK: everything before it is then flushed."""
-        held, self._held = self._held, deque()
-        for message in held:  # no point waiting for a SUBACK now; keep them before `offline`
-            self._async_send(message.topic, message.payload, message.qos, message.retain)
-        self._async_wake_writable_waiters()  # deferred states, then everything, before `offline`
-        self._async_refill(sys.maxsize)
-        self._paho = None
+        self.outgoing.async_flush_and_detach()
         self._notify()  # no longer connected for publishers
         offline = self.gw.loop.create_task(
             client.publish(
@@ -523,14 +418,10 @@ class MqttConnection:
     def _async_disconnected(self) -> None:
         was_ready = self._ready
         self._client = None
-        self._paho = None
         self._ready = False
         self._online = False
-        self._subscriber.async_detach()
-        held, self._held = self._held, deque()
-        for message in held:
-            self._outbox.put(message)
-        self._async_wake_writable_waiters()  # nothing to wait for until the next connect
+        self.subscriber.async_detach()
+        self.outgoing.async_detach()
         if was_ready and not self._stop.done():
             _LOGGER.warning("Lost the connection to the MQTT broker at %s", self._address)
         self._notify()

@@ -2,7 +2,9 @@
 
 Every `async_subscribe` lands in the `SubscriptionIndex`; the broker is asked once per distinct
 filter (again for a higher QoS), on every connect for all filters, and while connected for
-changes, batched by one task per burst.
+changes, batched by one task per burst. Incoming messages are matched against the same index
+and delivered with `run_job` (`gw.async_run_job`), each callback's `Job` built once at
+subscribe time.
 
 MQTT 5 brokers may send one copy of a message per matching subscription (mosquitto does), so
 overlapping filters would deliver duplicates. Each filter therefore carries a subscription
@@ -27,6 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from ..core import Job, callback
+from .models import ReceiveMessage
 from .subscriptions import SubscriptionIndex
 
 __all__ = ["Subscriber", "Subscription", "subscription_id"]
@@ -61,11 +64,18 @@ def _refused(code: object) -> bool:
 
 
 class Subscriber:
-    """The index of local subscriptions plus keeping the broker's side in step."""
+    """The index of local subscriptions, keeping the broker's side in step, and delivery."""
 
-    def __init__(self, v5: bool, on_synced: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        v5: bool,
+        on_synced: Callable[[], None],
+        run_job: Callable[[Job[Any], ReceiveMessage], object],
+    ) -> None:
         self._v5 = v5
         self._on_synced = on_synced
+        self._run_job = run_job
+        self.received = 0
         self.index: SubscriptionIndex[Subscription] = SubscriptionIndex()
         self._filter_qos: dict[str, int] = {}
         self._client: aiomqtt.Client | None = None
@@ -114,6 +124,32 @@ class Subscriber:
         if identifiers and matches:
             return [sub for sub in matches if sub.identifier in identifiers]
         return matches
+
+    @callback
+    def async_dispatch(self, message: aiomqtt.Message) -> None:
+        """Deliver one message to every matching subscription (called from paho's read)."""
+        self.received += 1
+        try:
+            topic = message.topic.value
+            properties = message.properties
+            identifiers = (
+                getattr(properties, "SubscriptionIdentifier", None) if properties else None
+            )
+            matches = self.match(topic, identifiers)
+            if not matches:
+                return
+            payload = message.payload
+            if not isinstance(payload, bytes):
+                payload = str(payload).encode() if payload is not None else b""
+            msg = ReceiveMessage(topic, payload, message.qos, message.retain)
+        except Exception:
+            _LOGGER.exception("Cannot deliver a message on %s", message.topic)
+            return
+        for subscription in matches:
+            try:
+                self._run_job(subscription.job, msg)
+            except Exception:
+                _LOGGER.exception("Error in %s handling %s", subscription.job.name, topic)
 
     async def async_attach(self, client: aiomqtt.Client) -> None:
         """A new connection: subscribe every filter; later changes go to this client."""

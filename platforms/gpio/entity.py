@@ -32,6 +32,7 @@ from gateway.core import Event, callback
 from gateway.domains.toggle import ToggleEntity
 from gateway.entity import Entity
 from gateway.state_store import StateFile
+from gateway.user_errors import log_failure
 from hardware.gpio import DigitalOutput, GpioLine, PinSpec, PwmOutput
 
 from . import keep_open
@@ -177,8 +178,10 @@ class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
             return
         try:
             await self._async_apply_on_stop(self._on_stop == "on")
-        except Exception:
-            _LOGGER.exception("%s: could not apply on_stop %s", self.entity_id, self._on_stop)
+        except Exception as exc:  # a bug gets a traceback, a driver saying no one line
+            log_failure(
+                _LOGGER, exc, "%s: could not apply on_stop %s", self.entity_id, self._on_stop
+            )
             return
         self.async_write_state()
 

@@ -246,16 +246,24 @@ async def test_error_in_an_action_stops_only_that_run(
   action: [{service: test.record, data: {tag: healthy}}]
 """
     )
-    with caplog.at_level(logging.ERROR):
-        gw.bus.async_fire("go")
-        await component.async_wait_idle()
+    gw.bus.async_fire("go")
+    await component.async_wait_idle()
     assert sorted(service_log.tags) == ["before", "healthy"]
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert "automation.broken: action 2 (service test.fail) failed: boom" in errors
-    assert (
-        "automation.missing_service: action 1 (service nothing.here) failed: "
-        "service nothing.here not found" in errors
+    failures = {
+        r.getMessage(): (r.levelno, r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if r.name == "gateway.automation.script"
+    }
+    # A bug in a service (RuntimeError): ERROR with its traceback.
+    assert failures["automation.broken: action 2 (service test.fail) failed"] == (
+        logging.ERROR,
+        RuntimeError,
     )
+    # A user error (an unknown service): one WARNING line, no traceback.
+    assert failures[
+        "automation.missing_service: action 1 (service nothing.here) failed: "
+        "service nothing.here not found"
+    ] == (logging.WARNING, None)
     caplog.clear()
     gw.bus.async_fire("go")  # the automation itself carries on
     await component.async_wait_idle()
@@ -282,8 +290,16 @@ async def test_service_schema_error_is_logged_with_the_automation(
     )
     gw.bus.async_fire("go")
     await component.async_wait_idle()
-    assert "automation.bad_data: action 1 (service switch.turn_on) failed" in caplog.text
-    caplog.clear()
+    failures = [
+        (r.levelno, r.getMessage(), r.exc_info)
+        for r in caplog.records
+        if r.name == "gateway.automation.script"
+    ]
+    # Bad data is a user error: one WARNING line, no traceback.
+    assert [(level, exc_info) for level, _, exc_info in failures] == [(logging.WARNING, None)]
+    assert failures[0][1].startswith(
+        "automation.bad_data: action 1 (service switch.turn_on) failed: "
+    )
     assert _state(gw, "switch.relay_1") == "OFF"
 
 

@@ -166,7 +166,7 @@ async def _fan_in(port: int, subscriptions: int, messages: int) -> tuple[float, 
             rate = messages / (time.perf_counter() - start)
         connection = mqtt.get_data(gw).connection
         fake = [aiomqtt.Message(t, b"1", 0, False, 1, None) for t in topics]
-        return rate, _dispatch_cost_us(connection._async_dispatch, fake)
+        return rate, _dispatch_cost_us(connection.subscriber.async_dispatch, fake)
     finally:
         await gw.async_stop()
 

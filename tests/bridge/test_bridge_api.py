@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from gateway.config import load_config
 from gateway.core import Gateway
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import get_data
+from gateway.mqtt.publishers import bridge_api
 from gateway.state_store import read_json
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
@@ -184,3 +186,40 @@ async def test_discovery_announce_rebirth_and_removal(rig: Rig, tmp_path: Path) 
     assert stored is not None
     assert "bridge-node_switch_relay_2" not in stored["components"]
     assert "bridge-node_switch_relay_3" in stored["components"]
+
+
+def _raise(error: Exception) -> Callable[..., Any]:
+    def raising(*_args: Any) -> Any:
+        raise error
+
+    return raising
+
+
+def _bridge_records(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str, object]]:
+    return [
+        (r.levelno, r.getMessage(), r.exc_info[0] if r.exc_info else None)
+        for r in caplog.get_records("call")
+        if r.name == bridge_api.__name__
+    ]
+
+
+async def test_a_user_error_in_a_request_is_one_warning_line(
+    rig: Rig, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A driver or the system saying no (here /proc unreadable) is not a bug: no traceback."""
+    monkeypatch.setattr(bridge_api, "read_rss_mb", _raise(OSError("/proc is not mounted")))
+    response = await rig.request("health", "{}")
+    assert response == {"status": "error", "error": "/proc is not mounted"}
+    assert _bridge_records(caplog) == [
+        (logging.WARNING, "Bridge request failed: /proc is not mounted", None)
+    ]
+
+
+async def test_a_bug_in_a_request_is_logged_as_error_with_traceback(
+    rig: Rig, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bridge_api, "health_snapshot", _raise(TypeError("bad argument")))
+    response = await rig.request("health", "{}")
+    assert response == {"status": "error", "error": "bad argument"}
+    assert _bridge_records(caplog) == [(logging.ERROR, "Bridge request failed", TypeError)]
+    caplog.clear()  # expected: the autouse guard fails a test on any other ERROR

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import voluptuous as vol
 
+from gateway import entity_component
 from gateway.clock import FakeClock
+from gateway.config.model import EntityConfig, PlatformEntry
 from gateway.core import Gateway
 from gateway.domains import async_setup_domain
 from gateway.domains.registry import DOMAIN_SPECS
@@ -16,6 +20,7 @@ from gateway.domains.sensor import SensorEntity
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_component import EntityComponent
 from gateway.entity_platform import EntityPlatform
+from hardware.errors import HardwareError
 from tests.helpers import in_thread
 
 
@@ -168,19 +173,37 @@ async def test_update_before_add(gw: Gateway) -> None:
     assert gw.states.get("sensor.early").state == "1"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("error", "level", "traceback"),
+    [(OSError("bus error"), logging.WARNING, None), (TypeError("bug"), logging.ERROR, TypeError)],
+    ids=["driver_says_no", "bug"],
+)
 async def test_failing_update_is_logged_and_entity_kept(
-    gw: Gateway, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    gw: Gateway,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    level: int,
+    traceback: type[Exception] | None,
 ) -> None:
+    """A driver saying no is one WARNING line; a bug in `update` is ERROR with its traceback."""
+
     class Broken(CountingSensor):
         def update(self) -> None:
-            raise OSError("bus error")
+            raise error
 
     platform = await _platform(gw, "sensor")
     await platform.async_add_entities([Broken("broken")])
-    with caplog.at_level(logging.ERROR):
-        clock.advance(10)
-        await gw.async_block_till_done()
-    assert "Update of sensor.broken failed" in caplog.text
+    clock.advance(10)
+    await gw.async_block_till_done()
+    records = [
+        (r.levelno, r.getMessage(), r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if r.getMessage().startswith("Update of")
+    ]
+    message = "Update of sensor.broken failed"
+    assert records == [(level, f"{message}: {error}" if traceback is None else message, traceback)]
+    assert gw.states.get("sensor.broken") is not None
     caplog.clear()
 
 
@@ -244,3 +267,45 @@ async def test_failing_driver_marks_unavailable_until_a_call_succeeds(
     switch.fail = False
     await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.flaky"})
     assert gw.states.get("switch.flaky").state == "ON"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("error", "traceback"),
+    [
+        (HardwareError("/dev/ttyUSB0: no such device"), None),
+        (OSError("permission denied"), None),
+        (vol.Invalid("pin 99 is not on this board"), None),
+        (ImportError("no module named lgpio"), None),
+        (TypeError("bug"), TypeError),
+    ],
+    ids=["driver_says_no", "os", "invalid", "driver_not_installed", "bug"],
+)
+async def test_a_failed_entity_setup_has_a_traceback_only_for_a_bug(
+    gw: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    traceback: type[Exception] | None,
+) -> None:
+    """Set-up failures are ERRORs (an entity is missing); the user's own are one line."""
+
+    async def async_setup_platform(*_args: object) -> None:
+        raise error
+
+    async def import_platform(*_args: object) -> object:
+        return SimpleNamespace(async_setup_platform=async_setup_platform)
+
+    monkeypatch.setattr(entity_component, "async_import_platform", import_platform)
+    component = EntityComponent(gw, "switch")
+    entry = PlatformEntry(
+        "switch", "boom", EntityConfig(platform="boom", name="Relay", id="relay"), "c.yaml:3"
+    )
+    await component.async_setup_entries([entry])
+    records = [
+        (r.levelno, r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if r.name == entity_component.__name__
+    ]
+    assert records == [(logging.ERROR, traceback)]
+    assert "c.yaml:3: setting up switch.relay (platform boom) failed" in caplog.text
+    caplog.clear()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
 
+from gateway import reload as reload_module
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
@@ -16,6 +18,7 @@ from gateway.entity_component import async_get_component
 from gateway.exceptions import ConfigError
 from gateway.loader import resolve_platform_schema
 from gateway.reload import ReloadPlan, async_reload_from_file, plan_reload
+from hardware.errors import HardwareError
 from tests.conftest import assert_stops_clean
 from tests.helpers import in_thread
 
@@ -215,4 +218,43 @@ async def test_a_reload_asked_for_while_stopping_is_dropped(
         assert later[0].cancelled()
     finally:
         remove()
+        await assert_stops_clean(gw)
+
+
+@pytest.mark.parametrize(
+    ("error", "level", "traceback"),
+    [
+        (HardwareError("/dev/gpiochip0: permission denied"), logging.WARNING, None),
+        (TypeError("unexpected keyword 'x'"), logging.ERROR, TypeError),
+    ],
+    ids=["user_error", "bug"],
+)
+async def test_a_failed_reload_is_a_warning_for_a_user_error_and_an_error_for_a_bug(
+    config_path: Path,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    level: int,
+    traceback: type[Exception] | None,
+) -> None:
+    config = await in_thread(load_config, config_path, resolve_platform_schema)
+    gw = await async_setup_gateway(config, clock=clock)
+    try:
+
+        async def failing_reload(*_args: object) -> ReloadPlan:
+            raise error
+
+        monkeypatch.setattr(reload_module, "async_reload", failing_reload)
+        with pytest.raises(type(error)):
+            await async_reload_from_file(gw)
+        records = [
+            (r.levelno, r.getMessage(), r.exc_info[0] if r.exc_info else None)
+            for r in caplog.get_records("call")
+            if r.name == reload_module.__name__
+        ]
+        message = f"Reload failed: {error}" if traceback is None else "Reload failed"
+        assert records == [(level, message, traceback)]
+        caplog.clear()
+    finally:
         await assert_stops_clean(gw)

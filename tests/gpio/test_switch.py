@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ from gpiozero.pins.mock import MockFactory
 
 from gateway.clock import FakeClock
 from gateway.core import Event, Gateway, callback
+from hardware.errors import HardwareError
 from hardware.gpio import GpioDriver
 from platforms.gpio import OUTPUT_SAVE_INTERVAL
 from tests.gpio.conftest import pin, read_saved, setup_entities, state, write_file
+from tests.gpio.test_restart import second_gateway
 from tests.helpers import in_thread
 
 pytestmark = pytest.mark.usefixtures("gpio")
@@ -87,6 +90,38 @@ async def test_on_stop_off_on_keep(gw: Gateway, factory: MockFactory) -> None:
     assert ("switch.b", "ON") in seen
 
 
+@pytest.mark.parametrize(
+    ("error", "traceback"),
+    [(HardwareError("relay board not answering"), None), (TypeError("bug"), TypeError)],
+    ids=["driver_says_no", "bug"],
+)
+async def test_a_failed_on_stop_has_a_traceback_only_for_a_bug(
+    gw: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    traceback: type[Exception] | None,
+) -> None:
+    component = await setup_entities(gw, "switch", {"name": "A", "pin": 5, "on_stop": "on"})
+
+    async def failing_on_stop(_turn_on: bool) -> None:
+        raise error
+
+    monkeypatch.setattr(component.entities["switch.a"], "_async_apply_on_stop", failing_on_stop)
+    await gw.async_stop()
+    records = [
+        (r.levelno, r.getMessage(), r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if "on_stop" in r.getMessage()
+    ]
+    message = "switch.a: could not apply on_stop on"
+    expected = (logging.WARNING, f"{message}: {error}", None)
+    if traceback is not None:
+        expected = (logging.ERROR, message, traceback)
+    assert records == [expected]
+    caplog.clear()
+
+
 async def test_on_stop_keep_leaves_the_device_open(
     gw: Gateway, factory: MockFactory, gpio: GpioDriver
 ) -> None:
@@ -122,8 +157,6 @@ async def test_restore_across_gateway_restart(
     await turn(gw, "turn_on", "switch.relay")
     await gw.async_stop()  # on_stop: off drives it off, but the saved state stays ON
     assert pin(factory, 22).state == 0
-
-    from tests.gpio.test_restart import second_gateway
 
     async with second_gateway(state_dir) as (gw2, factory2):
         await setup_entities(gw2, "switch", {"name": "Relay", "pin": 22, "initial": "restore"})

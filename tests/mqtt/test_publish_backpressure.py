@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gateway.core import Gateway
-from gateway.mqtt.connection import BACKLOG_LIMIT
+from gateway.mqtt.outgoing import BACKLOG_LIMIT
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
@@ -95,7 +95,7 @@ async def test_publishes_go_straight_to_paho_without_backpressure(
         sensor.set(value)
     await probe.wait_for_value(topic, str(BACKLOG_LIMIT // 4 - 1))
     assert [int(v) for v in probe.values(topic)] == list(range(BACKLOG_LIMIT // 4))
-    assert len(data.connection._outbox) == 0
+    assert data.connection.outgoing.queued == 0
 
 
 async def test_stop_while_backed_up_sends_the_last_states_before_offline(

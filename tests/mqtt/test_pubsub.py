@@ -74,7 +74,7 @@ async def test_publish_reaches_subscribers(
     config = mqtt_config(mqtt_broker.port, protocol=protocol)
     data = await setup_mqtt(real_gw, config)
     await wait_in_sync(data.connection)
-    sock = data.connection._paho.socket()  # type: ignore[union-attr]
+    sock = data.connection._client.paho.socket()  # type: ignore[union-attr]
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1  # type: ignore[union-attr]
     probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port, protocol=PROTOCOLS[protocol])
     topic = f"{config.base_topic}/events"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gateway.core import callback
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from gateway.core import Job, callback
+from gateway.mqtt.models import ReceiveMessage
 from gateway.mqtt.subscriber import Subscriber, subscription_id
 
 
@@ -31,9 +36,13 @@ def _ignore(_msg: Any) -> None:
     pass
 
 
+def _run_now(job: Job[Any], msg: ReceiveMessage) -> None:
+    job.target(msg)
+
+
 async def test_changes_while_connected_are_batched_and_reported() -> None:
     synced = asyncio.get_running_loop().create_future()
-    subscriber = Subscriber(v5=False, on_synced=lambda: synced.set_result(None))
+    subscriber = Subscriber(v5=False, on_synced=lambda: synced.set_result(None), run_job=_run_now)
     client = FakeClient()
     client.release.set()
     await subscriber.async_attach(client)  # type: ignore[arg-type]
@@ -54,7 +63,7 @@ async def test_changes_while_connected_are_batched_and_reported() -> None:
 async def test_detach_before_the_sync_task_ran_leaves_it_in_sync() -> None:
     """A connection lost right after a subscribe must not leave a dead sync task behind
     (publishes would wait for it forever)."""
-    subscriber = Subscriber(v5=True, on_synced=lambda: None)
+    subscriber = Subscriber(v5=True, on_synced=lambda: None, run_job=_run_now)
     client = FakeClient()
     client.release.set()
     await subscriber.async_attach(client)  # type: ignore[arg-type]
@@ -67,7 +76,7 @@ async def test_detach_before_the_sync_task_ran_leaves_it_in_sync() -> None:
 
 
 async def test_detach_while_waiting_for_the_suback() -> None:
-    subscriber = Subscriber(v5=True, on_synced=lambda: None)
+    subscriber = Subscriber(v5=True, on_synced=lambda: None, run_job=_run_now)
     client = FakeClient()
     client.release.set()
     await subscriber.async_attach(client)  # type: ignore[arg-type]
@@ -85,3 +94,30 @@ def test_subscription_ids_are_stable_and_in_range() -> None:
     assert subscription_id("a/b") == subscription_id("a/b")
     assert 1 <= subscription_id("x" * 1000) <= 268_435_455
     assert subscription_id("a/b") != subscription_id("a/c")
+
+
+def _message(topic: str, payload: Any, identifiers: list[int] | None = None) -> aiomqtt.Message:
+    properties = None
+    if identifiers is not None:
+        properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        properties.SubscriptionIdentifier = identifiers
+    return aiomqtt.Message(topic, payload, 1, True, 1, properties)
+
+
+def test_dispatch_delivers_to_the_matching_subscriptions_only() -> None:
+    """No network: the subscriber matches, counts, and runs each matching callback's job."""
+    subscriber = Subscriber(v5=True, on_synced=lambda: None, run_job=_run_now)
+    got: dict[str, list[ReceiveMessage]] = {"plus": [], "hash": [], "other": []}
+    subscriber.async_add("a/+", got["plus"].append, 1)
+    subscriber.async_add("a/#", got["hash"].append, 1)
+    subscriber.async_add("b/c", got["other"].append, 1)
+    subscriber.async_dispatch(_message("a/x", b"1"))  # no identifiers: every match
+    subscriber.async_dispatch(_message("a/y", "2", [subscription_id("a/#")]))  # one copy each
+    subscriber.async_dispatch(_message("z/z", b"3"))
+    expected = ReceiveMessage("a/x", b"1", 1, True)
+    assert got == {
+        "plus": [expected],
+        "hash": [expected, ReceiveMessage("a/y", b"2", 1, True)],
+        "other": [],
+    }
+    assert subscriber.received == 3

@@ -37,6 +37,7 @@ from ...exceptions import ConfigError
 from ...gateway_data import DataKey
 from ...reload import async_reload_from_file
 from ...state_store import async_state_dir
+from ...user_errors import log_failure
 
 if TYPE_CHECKING:
     from ...config.model import CoreConfig
@@ -233,8 +234,8 @@ class Bridge:
             return {"status": "ok", "data": await handler()}
         except ConfigError as exc:
             return {"status": "error", "error": "\n".join(exc.errors)}
-        except Exception as exc:
-            _LOGGER.exception("Bridge request failed")
+        except Exception as exc:  # a bug gets a traceback, a user error one line (user_errors)
+            log_failure(_LOGGER, exc, "Bridge request failed")
             return {"status": "error", "error": str(exc) or type(exc).__name__}
 
     async def _async_reload(self) -> dict[str, Any]:
