@@ -175,9 +175,10 @@ def test_a_second_shutdown_keeps_the_first_deadline() -> None:
     pool.submit(release.wait)
     pool.submit(lambda: None).result()
     try:
-        assert pool.shutdown_with_deadline(0.05) == ["twice-0"]
+        stuck = pool.shutdown_with_deadline(0.05)
+        assert len(stuck) == 1  # whichever worker took `release.wait`
         started = time.monotonic()
-        assert pool.shutdown_with_deadline(5.0, cancel_futures=True) == ["twice-0"]
+        assert pool.shutdown_with_deadline(5.0, cancel_futures=True) == stuck
         assert time.monotonic() - started < 1.0
     finally:
         release.set()

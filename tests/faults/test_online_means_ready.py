@@ -176,6 +176,12 @@ async def test_after_a_reconnect_states_then_online_then_discovery(
     try:
         await probe.subscribe(f"{data.node_base}/#")
         await probe.subscribe(f"{prefix}/#")
+        # The retained messages the subscriptions brought must be acknowledged before the
+        # restart, else the persistent session redelivers them (discovery before `online`):
+        # a QoS 1 round trip after them proves the broker has read our PUBACKs.
+        await probe.wait_until(lambda: f"{prefix}/device/node/config" in probe.latest)
+        await probe.wait_until(lambda: f"{data.node_base}/switch/relay/state" in probe.latest)
+        await probe.publish(f"{unique('sync')}/ack", b"", qos=1)
         await private_broker.async_restart()
         await probe.disconnect()  # its session (and what comes meanwhile) is on the broker
         probe.messages.clear()
