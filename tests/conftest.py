@@ -22,7 +22,7 @@ from gateway.clock import FakeClock
 from gateway.core import CoreState, Gateway
 
 if importlib.util.find_spec("tests.fixtures_mqtt") is not None:
-    pytest_plugins = ["tests.fixtures_mqtt", "tests.process"]
+    pytest_plugins = ["tests.fixtures_mqtt", "tests.fixtures_process"]
 
 THREAD_GRACE_SECONDS = 5.0
 

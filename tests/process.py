@@ -5,7 +5,9 @@ process with its output in a log file, sends signals, waits for log lines and ex
 killed by the fixture after the test. Its blocking methods are meant to be called in a thread
 (`tests.helpers.in_thread`) from async tests. The benchmarks (`tests/bench/process.py`) use it
 too: `spawned` is when the process was started, `stop()` ends it as systemd would.
-BOARDGATE_TEST_DEBUG=1 in the environment runs every such process with `--debug`.
+BOARDGATE_TEST_DEBUG=1 in the environment runs every such process with `--debug`. No pytest
+here: it would add megabytes to the benchmark processes (the fixture is in
+`tests/fixtures_process.py`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TIMEOUT = 10.0
@@ -94,18 +93,3 @@ class GatewayProcess:
             self.process.send_signal(signal.SIGCONT)
             self.process.kill()
             self.process.wait()
-
-
-@pytest.fixture
-def gateway_processes(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
-    """Make `GatewayProcess`es (not started) that are killed after the test."""
-    made: list[GatewayProcess] = []
-
-    def make(config: str, **kwargs: object) -> GatewayProcess:
-        process = GatewayProcess(tmp_path, config, **kwargs)  # type: ignore[arg-type]
-        made.append(process)
-        return process
-
-    yield make
-    for process in made:
-        process.kill()
