@@ -16,8 +16,9 @@ edges arrive from the driver's thread through the GPIO hand-off, nothing is poll
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import voluptuous as vol
 
@@ -27,7 +28,7 @@ from gateway.config.model import Claim, EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
-from hardware.gpio import DigitalInput, PinSpec, Pull, threadsafe_handoff
+from hardware.gpio import DigitalInput, LineSource, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver
@@ -122,21 +123,38 @@ class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
         await super().async_will_remove()
 
 
-async def async_setup_platform(
-    gw: Gateway,
-    config: GpioBinarySensorConfig,
-    async_add_entities: AsyncAddEntitiesCallback,
-    discovery_info: Any = None,
-) -> None:
-    driver = await async_get_driver(gw)
+class InputConfig(Protocol):
+    """The input settings a binary sensor and a counter share."""
+
+    @property
+    def pin(self) -> PinSpec: ...
+    @property
+    def pull_up(self) -> Pull: ...
+    @property
+    def active_state(self) -> ActiveState | None: ...
+    @property
+    def bounce_time(self) -> float | None: ...
+
+
+def input_maker(driver: LineSource, config: InputConfig) -> Callable[[], DigitalInput]:
+    """What makes the input line of `config` (blocking: run it in the executor)."""
     active_high = None if config.active_state is None else config.active_state == "high"
-    make = functools.partial(
+    return functools.partial(
         driver.input,
         config.pin,
         pull=config.pull_up,
         active_high=active_high,
         bounce_time=config.bounce_time,
     )
+
+
+async def async_setup_platform(
+    gw: Gateway,
+    config: GpioBinarySensorConfig,
+    async_add_entities: AsyncAddEntitiesCallback,
+    discovery_info: Any = None,
+) -> None:
+    make = input_maker(await async_get_driver(gw), config)
     line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if line is None:
         return

@@ -15,7 +15,6 @@ total.
 from __future__ import annotations
 
 import collections
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +43,13 @@ from hardware.gpio import DigitalInput, EdgeCallback, PinSpec, Pull, threadsafe_
 from platforms.gpio.pins import pin_claims
 
 from . import async_get_driver, state_file
-from .binary_sensor import ACTIVE_STATES, ActiveState, pull_option, require_active_state
+from .binary_sensor import (
+    ACTIVE_STATES,
+    ActiveState,
+    input_maker,
+    pull_option,
+    require_active_state,
+)
 from .entity import GpioEntity
 from .missing import async_make_line
 
@@ -229,18 +234,10 @@ async def async_setup_platform(
     async_add_entities: AsyncAddEntitiesCallback,
     discovery_info: Any = None,
 ) -> None:
-    driver = await async_get_driver(gw)
     entity_id = f"{DOMAIN}.{config.id}"
     store = state_file(gw, entity_id, min_interval=SAVE_INTERVAL)
     total = await _async_saved_total(store, entity_id)
-    active_high = None if config.active_state is None else config.active_state == "high"
-    make = functools.partial(
-        driver.input,
-        config.pin,
-        pull=config.pull_up,
-        active_high=active_high,
-        bounce_time=config.bounce_time,
-    )
+    make = input_maker(await async_get_driver(gw), config)
     line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     async_register_reset_service(gw)
     if line is None:
