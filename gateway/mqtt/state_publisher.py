@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ..const import EVENT_STATE_CHANGED
 from ..core import Event, Gateway, State, callback, split_entity_id
+from ..domains.spec import StateOutput
 from ..event_data import StateChangedData
 from .connection import MqttConnection
 from .state_payload import attributes_payload, availability_payload, encode_with, state_output
@@ -40,8 +41,12 @@ class EntityTopics:
 
     @classmethod
     def for_entity(cls, node_base: str, entity_id: str) -> EntityTopics:
+        return cls.for_output(node_base, entity_id, state_output(split_entity_id(entity_id)[0]))
+
+    @classmethod
+    def for_output(cls, node_base: str, entity_id: str, output: StateOutput | None) -> EntityTopics:
+        """The topics, given the entity's domain's state output (None: it has none)."""
         base = entity_topic(node_base, entity_id)
-        output = state_output(split_entity_id(entity_id)[0])
         state = f"{base}/{output.suffix if output is not None else 'state'}"
         return cls(base, state, f"{base}/attributes", f"{base}/availability")
 
@@ -58,7 +63,7 @@ class _Outlet:
     def for_entity(cls, node_base: str, entity_id: str) -> _Outlet:
         output = state_output(split_entity_id(entity_id)[0])
         return cls(
-            EntityTopics.for_entity(node_base, entity_id),
+            EntityTopics.for_output(node_base, entity_id, output),
             encode_with(output),
             output is None or output.retained,
         )
