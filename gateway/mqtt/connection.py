@@ -65,6 +65,31 @@ SHARED_CLIENT_ID_HINT = (
 )
 
 
+async def _async_unless(
+    work: Coroutine[Any, Any, object], interrupt: asyncio.Future[None], name: str
+) -> bool:
+    """Run `work` as a task until it ends or `interrupt` is done (then cancel it and wait for
+    that). True when `work` ran to its end; raises what `work` raised.
+
+    The task is dropped before its result is read: a raised error's traceback holds this
+    frame, and without the task in it there is no cycle, so paho's socket of a failed TLS
+    handshake is freed at once (`_async_failed`)."""
+    task = asyncio.get_running_loop().create_task(work, name=name)
+    try:
+        await asyncio.wait((task, interrupt), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
+    if task.cancelled():
+        return False
+    try:
+        task.result()
+    finally:
+        del task
+    return True
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -302,23 +327,10 @@ class MqttConnection:
             await client.__aexit__(None, None, None)
 
     async def _async_connect(self, client: GatewayClient) -> bool:
-        """Connect, unless a stop comes first (a slow DNS lookup must not hold the stop)."""
-        connect = self.gw.loop.create_task(client.__aenter__(), name="mqtt connect")
-        try:
-            await asyncio.wait((connect, self._stop), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not connect.done():
-                connect.cancel()  # the executor thread may go on resolving; nobody waits
-                await asyncio.wait((connect,))
-        if connect.cancelled():
-            return False
-        try:
-            connect.result()  # raises the MqttError of a failed attempt
-        finally:
-            # The error's traceback holds this frame: without the task in it there is no
-            # cycle, so paho's socket of a failed TLS handshake is freed now (`_async_failed`).
-            del connect
-        return True
+        """Connect, unless a stop comes first (a slow DNS lookup must not hold the stop; the
+        executor thread may go on resolving, nobody waits for it). Raises the MqttError of a
+        failed attempt."""
+        return await _async_unless(client.__aenter__(), self._stop, "mqtt connect")
 
     async def _async_connected(self, client: GatewayClient) -> None:
         """Resubscribe (SUBACKs awaited), flush, republish, then `online` (module docstring)."""
@@ -344,19 +356,8 @@ class MqttConnection:
     ) -> None:
         """Run `work`, but raise MqttError as soon as the connection is lost: aiomqtt would
         wait for a SUBACK that cannot come until its timeout."""
-        task = self.gw.loop.create_task(work, name="mqtt resubscribe")
-        try:
-            await asyncio.wait((task, client.lost), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not task.done():
-                task.cancel()
-                await asyncio.wait((task,))
-        if task.cancelled():
+        if not await _async_unless(work, client.lost, "mqtt resubscribe"):
             raise aiomqtt.MqttError("Lost the connection while resubscribing")
-        try:
-            task.result()
-        finally:
-            del task  # no cycle through this frame (see `_async_connect`)
 
     @callback
     def _async_go_online(self) -> None:
