@@ -69,12 +69,12 @@ async def _async_run(config: Config, debug: bool) -> int:
             undo_debug()
 
 
-def record_signals_during_setup(loop: asyncio.AbstractEventLoop) -> list[str]:
+def record_signals_during_setup(loop: asyncio.AbstractEventLoop) -> None:
     """Until the gateway exists, SIGTERM/SIGINT/SIGHUP are remembered instead of killing the
-    process (MQTT may already be connected, and a clean stop publishes `offline`)."""
+    process (MQTT may already be connected, and a clean stop publishes `offline`);
+    `async_act_on_early_signals` acts on them."""
     for signum in HELD_SIGNALS:
         loop.add_signal_handler(signum, _early_signals.append, signal.Signals(signum).name)
-    return _early_signals
 
 
 @callback
