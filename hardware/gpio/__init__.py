@@ -2,7 +2,7 @@
 
 - `lines`: the `DigitalInput`, `DigitalOutput` and `PwmOutput` Protocols entities use;
 - `driver`: `GpioDriver`, one gpiozero pin factory and the lines made from it;
-- `gpiozero_lines`: the adapters that back the Protocols with gpiozero devices;
+- `gpiozero_lines`: the adapters that back the Protocols with gpiozero pins;
 - `factories`: choosing and loading a pin factory; `board`: which pins a board has;
 - `handoff`: `threadsafe_handoff`, the single `loop.call_soon_threadsafe` of the GPIO layer.
   gpiozero backends call edge callbacks from their own threads (mock pins in whichever thread

@@ -1,7 +1,8 @@
 """`GpioDriver`: one gpiozero pin factory and the lines made from it.
 
-Every device is created with `pin_factory=driver.factory`; gpiozero's module-global
-`Device.pin_factory` is never touched, so a test or the demo can pass a factory of its own.
+Every pin is taken from `driver.factory` (reserved as gpiozero's devices reserve theirs);
+gpiozero's module-global `Device.pin_factory` is never touched, so a test or the demo can
+pass a factory of its own.
 The driver hands out lines typed by the Protocols of `lines`; what is gpiozero stays here.
 
 Blocking: `blocking` says whether a line's calls may block. pigpio talks to the `pigpiod` daemon
@@ -75,58 +76,64 @@ class GpioDriver:
     def input(
         self, pin: PinSpec, *, pull: Pull, active_high: bool | None, bounce_time: float | None
     ) -> DigitalInput:
-        """An input line; `active_high` is only used (and required) when floating. Blocking."""
-        from gpiozero import DigitalInputDevice
-
-        pull_up: bool | None = {"up": True, "down": False, "floating": None}[pull]
-        return self._make(
-            GpiozeroDigitalInput,
-            DigitalInputDevice,
-            pin,
-            pull_up=pull_up,
-            active_state=active_high if pull_up is None else None,
-            bounce_time=bounce_time,
+        """An input line; `active_high` is only used (and required) when floating: a pulled-up
+        input is active low, a pulled-down one active high. Blocking."""
+        if pull == "floating" and active_high is None:
+            raise ValueError(f"pin {pin} floats: say whether it is active high")
+        active = bool(active_high) if pull == "floating" else pull == "down"
+        line = GpiozeroDigitalInput(
+            self.factory, active_high=active, blocking=self.blocking, forget=self._forget
         )
+
+        def configure(raw: Any) -> None:
+            raw.function = "input"
+            if raw.pull != pull:
+                raw.pull = pull
+            if bounce_time is not None:
+                raw.bounce = bounce_time
+            raw.edges = "both"
+
+        return self._open(line, pin, configure)
 
     def output(self, pin: PinSpec, *, active_high: bool, initial: bool) -> DigitalOutput:
-        """An output line, driven to `initial` as it is created. Blocking."""
-        from gpiozero import DigitalOutputDevice
-
-        return self._make(
-            GpiozeroDigitalOutput,
-            DigitalOutputDevice,
-            pin,
-            active_high=active_high,
-            initial_value=initial,
+        """An output line, driven to `initial` as it becomes an output (no glitch). Blocking."""
+        line = GpiozeroDigitalOutput(
+            self.factory, active_high=active_high, blocking=self.blocking, forget=self._forget
         )
+        return self._open(line, pin, lambda raw: raw.output_with_state(initial == active_high))
 
     def pwm(
         self, pin: PinSpec, *, active_high: bool, frequency: float, initial: float
     ) -> PwmOutput:
         """A PWM line at `frequency` Hz, duty cycle `initial` (0-1). Blocking."""
-        from gpiozero import PWMOutputDevice
-
-        return self._make(
-            GpiozeroPwmOutput,
-            PWMOutputDevice,
-            pin,
-            active_high=active_high,
-            initial_value=initial,
-            frequency=frequency,
+        if not 0.0 <= initial <= 1.0:
+            raise ValueError(f"duty cycle {initial} is not between 0 and 1")
+        line = GpiozeroPwmOutput(
+            self.factory, active_high=active_high, blocking=self.blocking, forget=self._forget
         )
 
-    def _make(
-        self, line_class: type[_L], device_class: Callable[..., Any], pin: PinSpec, **options: Any
-    ) -> _L:
-        """Create and register a line; raises PinNotOnBoard for a pin the board lacks."""
+        def configure(raw: Any) -> None:
+            raw.function = "output"
+            raw.frequency = frequency
+            line.write(initial)
+
+        return self._open(line, pin, configure)
+
+    def _open(self, line: _L, pin: PinSpec, configure: Callable[[Any], None]) -> _L:
+        """Reserve the pin for `line`, configure it and register the line; raises
+        PinNotOnBoard for a pin the board lacks (nothing stays reserved on any failure)."""
         from gpiozero.exc import PinInvalidPin
 
         try:
-            device = device_class(pin, pin_factory=self.factory, **options)
+            raw = line.open(pin)
         except PinInvalidPin as exc:
             raise PinNotOnBoard(self.board.describe_missing(pin)) from exc
-        line = line_class(device, blocking=self.blocking, forget=self._forget)
         self.open_lines.append(line)
+        try:
+            configure(raw)
+        except BaseException:
+            line.close()
+            raise
         return line
 
     def _forget(self, line: GpiozeroLine) -> None:

@@ -86,6 +86,51 @@ def test_gpiozero_close_releases_and_keeps_by_object(factory: MockFactory) -> No
     relay.close()
 
 
+def test_gpiozero_pins_are_reserved_until_closed(factory: MockFactory) -> None:
+    from gpiozero.exc import GPIOPinInUse
+
+    driver = GpioDriver("mock", factory, blocking=False)
+    relay = driver.output(22, active_high=True, initial=False)
+    with pytest.raises(GPIOPinInUse):
+        driver.input(22, pull="up", active_high=None, bounce_time=None)
+    assert driver.open_lines == [relay]  # the refused line left nothing behind
+    relay.close()
+    relay.close()  # idempotent
+    again = driver.input(22, pull="down", active_high=None, bounce_time=0.01)
+    assert again.read() is False  # pulled down: active high, nothing driven
+    pin(factory, 22).drive_high()
+    assert again.read() is True
+    driver.close()
+
+
+def test_gpiozero_polarity_of_floating_input_and_active_low_pwm(factory: MockFactory) -> None:
+    driver = GpioDriver("mock", factory, blocking=False)
+    with pytest.raises(ValueError, match="floats"):
+        driver.input(4, pull="floating", active_high=None, bounce_time=None)
+    sensor = driver.input(4, pull="floating", active_high=False, bounce_time=None)
+    pin(factory, 4).drive_low()
+    assert sensor.read() is True
+    dimmer = driver.pwm(18, active_high=False, frequency=200, initial=0.25)
+    assert (dimmer.read(), pin(factory, 18).state) == (0.25, 0.75)
+    assert pin(factory, 18).frequency == 200
+    dimmer.close()
+    assert (pin(factory, 18).function, pin(factory, 18).frequency) == ("input", None)
+    driver.close()
+
+
+def test_gpiozero_input_is_silent_after_close(factory: MockFactory) -> None:
+    driver = GpioDriver("mock", factory, blocking=False)
+    given = driver.input(17, pull="up", active_high=None, bounce_time=None)
+    seen: list[bool] = []
+    given.when_changed = seen.append
+    pin(factory, 17).drive_low()
+    given.close()
+    pin(factory, 17).function = "input"
+    pin(factory, 17).drive_high()
+    assert seen == [True]
+    driver.close()
+
+
 def test_simulated_lines_fit_the_protocols() -> None:
     lines = SimulatedLines()
     made: list[GpioLine] = list(make_lines(lines))
