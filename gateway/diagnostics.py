@@ -71,10 +71,19 @@ class LoopLagMonitor:
 
 
 def read_rss_mb(statm: str = "/proc/self/statm") -> float:
-    """Resident set size in MiB (blocking: reads procfs; falls back to the peak RSS)."""
+    """Resident set size in MiB; falls back to the peak RSS where procfs is missing.
+
+    Called in the event loop on purpose: the kernel answers /proc/self/statm from the
+    process's own memory counters, with no disk or device behind it, so the read never waits.
+    In the executor, each health tick would wake a worker, or start one on an idle board whose
+    workers have all retired, and leave it resident for another idle timeout.
+    """
     try:
-        with open(statm, encoding="ascii") as handle:
-            pages = int(handle.read().split()[1])
+        descriptor = os.open(statm, os.O_RDONLY)
+        try:
+            pages = int(os.read(descriptor, 128).split()[1])
+        finally:
+            os.close(descriptor)
         return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
     except (OSError, ValueError, IndexError):
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -199,7 +199,7 @@ class Bridge:
     # -- health -----------------------------------------------------------------------------
 
     async def async_health(self) -> dict[str, Any]:
-        rss = await self.gw.async_add_executor_job(read_rss_mb)
+        rss = read_rss_mb()  # in the loop: procfs never waits (see read_rss_mb)
         stats = mqtt.async_get_stats(self.gw)
         return health_snapshot(self.gw, self.lag, self.started, rss, asdict(stats))
 
