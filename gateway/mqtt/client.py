@@ -168,6 +168,15 @@ class GatewayClient(aiomqtt.Client):
         # happens during the goodbye); either way it must not be "never retrieved".
         self._retrieve(self._disconnected)
 
+    def drop(self) -> None:
+        """Close the socket without a DISCONNECT, so that the broker publishes our will
+        (`offline`): for a stop that could not publish `offline` itself, where a clean
+        DISCONNECT would leave `online` retained. aiomqtt then sees a lost connection."""
+        self._client._sock_close()
+        if not self._disconnected.done():
+            self._disconnected.set_exception(aiomqtt.MqttError("Connection dropped at stop"))
+        self._retrieve(self._disconnected)
+
     def _abandon(self) -> None:
         """A failed attempt: close its socket now (paho keeps it until the client is freed)."""
         self._retrieve(self._connected)

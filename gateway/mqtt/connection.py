@@ -289,6 +289,8 @@ class MqttConnection:
             self._stop.set_result(None)
         if self._task is not None and not self._task.done():
             _LOGGER.warning("MQTT connection did not close in time; cancelling it")
+            if self._client is not None:
+                self._client.drop()  # no clean DISCONNECT: the will says `offline`
             self._task.cancel()
 
     async def _async_run(self) -> None:
@@ -403,17 +405,21 @@ class MqttConnection:
             _LOGGER.warning("Could not publish offline: the connection was lost while stopping")
         elif (error := offline.exception()) is not None:
             _LOGGER.warning("Could not publish offline before disconnecting: %s", error)
-            await self._async_say_offline_at_qos0(client)
+            if not await self._async_say_offline_at_qos0(client):
+                client.drop()  # no clean DISCONNECT: the broker publishes the will instead
         client.timeout = DISCONNECT_TIMEOUT
 
-    async def _async_say_offline_at_qos0(self, client: aiomqtt.Client) -> None:
+    async def _async_say_offline_at_qos0(self, client: aiomqtt.Client) -> bool:
         """`offline` again, at QoS 0: it skips paho's in-flight window (full when PUBACKs are
         stuck behind an incoming flood) and is written before the DISCONNECT, which would
-        otherwise leave `online` retained with no will sent."""
-        with contextlib.suppress(aiomqtt.MqttError):
+        otherwise leave `online` retained with no will sent. False when it was not written."""
+        try:
             await client.publish(
                 self.status_topic, b"offline", qos=0, retain=True, timeout=DISCONNECT_TIMEOUT
             )
+        except aiomqtt.MqttError:
+            return False
+        return True
 
     @callback
     def _async_disconnected(self) -> None:
