@@ -44,9 +44,11 @@ from gateway.config.field_types import (
     optional_of,
 )
 from gateway.config.model import EntityConfig
+from gateway.filters import FilterSpec
 from gateway.util.extract import JsonPath
 
 __all__ = [
+    "FILTER_FIELDS",
     "ON_OFF",
     "SENSOR_FIELDS",
     "STATE_CLASSES",
@@ -77,6 +79,7 @@ __all__ = [
     "positive_time_period",
     "publish_topic",
     "regex",
+    "sensor_filters",
     "slug",
     "slugify",
     "string",
@@ -515,10 +518,22 @@ VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
 }
 
 
+def sensor_filters(value: Any) -> tuple[FilterSpec, ...]:
+    """`filters:` of a numeric sensor (`gateway.filters`); errors name each bad filter."""
+    from gateway.config.filters_schema import validate_filters  # only when a sensor has filters
+
+    return validate_filters(value)
+
+
+# What every numeric sensor platform accepts: its config class declares
+# `filters: tuple[FilterSpec, ...] = ()` and `SensorEntity` applies them (no platform code).
+FILTER_FIELDS: Final[Mapping[Hashable, Any]] = {vol.Optional("filters"): sensor_filters}
+
 # The reading's presentation, for every sensor platform that parses values.
 SENSOR_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("unit_of_measurement"): string,
     vol.Optional("device_class"): string,
     vol.Optional("state_class"): choice(STATE_CLASSES),
     vol.Optional("precision"): non_negative_int,
+    **FILTER_FIELDS,
 }
