@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .const import DEFAULT_SCAN_INTERVAL, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -198,6 +198,11 @@ class Entity:
         future.add_done_callback(lambda _: _LOGGER.info("%s: hung call returned", self.entity_id))
 
     # -- life cycle -------------------------------------------------------------------------
+
+    def companions(self) -> Sequence[Entity]:
+        """Entities of other domains this one brings along (an input's click events): added
+        to their domains by the same platform right after it, and removed with it."""
+        return ()
 
     async def async_added(self) -> None:
         """Called after the entity was added and its first state written."""

@@ -32,7 +32,7 @@ from gateway.config.schema import (
     validate_serial_port,
 )
 from gateway.config.yaml_loader import find_mark
-from gateway.domains.registry import DOMAINS
+from gateway.domains.registry import CONFIG_DOMAINS
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
@@ -227,7 +227,7 @@ class _Checker:
         self, resolve_schema: ResolveSchema, serial_ids: set[str], *, has_mqtt: bool
     ) -> tuple[PlatformEntry, ...]:
         located: list[tuple[ConfigPath, PlatformEntry]] = []
-        for domain in DOMAINS:
+        for domain in CONFIG_DOMAINS:
             first: dict[str, str] = {}
             for path, item in self.items(domain):
                 entry = self.entity(path, item, resolve_schema)
