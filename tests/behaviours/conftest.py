@@ -27,3 +27,7 @@ def hypothesis_storage(tmp_path: Path) -> Iterator[None]:
     set_hypothesis_home_dir(tmp_path / "hypothesis")
     yield
     set_hypothesis_home_dir(None)
+
+
+# The gpio suite's fixtures: a per-test MockFactory, the gpio component on `gw`, a state_dir.
+from tests.gpio.conftest import factory, gpio, state_dir  # noqa: E402, F401
