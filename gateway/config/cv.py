@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, get_type_hints
 
 import voluptuous as vol
 
@@ -44,7 +44,6 @@ from gateway.config.field_types import (
     optional_of,
 )
 from gateway.config.model import EntityConfig
-from gateway.filters import FilterSpec
 from gateway.util.extract import JsonPath
 
 __all__ = [
@@ -87,6 +86,9 @@ __all__ = [
     "time_period",
     "topic_prefix",
 ]
+
+if TYPE_CHECKING:
+    from gateway.filters import FilterSpec  # loaded with the sensor platforms that use it
 
 T = TypeVar("T", bound=EntityConfig)
 _Option = TypeVar("_Option", bound=str | int)

@@ -21,7 +21,6 @@ from typing import Any
 from gateway.config.cv import platform_schema
 from gateway.config.interlocks import INTERLOCK_FIELDS
 from gateway.core import Gateway
-from gateway.domains.interlock import async_interlock_registry
 from gateway.domains.switch import SwitchEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.state_store import StateFile
@@ -81,6 +80,8 @@ class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
 
     async def _async_switch(self, turn_on: bool) -> None:
         if self.interlock:
+            from gateway.domains.interlock import async_interlock_registry  # only when used
+
             await async_interlock_registry(self._require_gw()).async_command(self, turn_on)
         else:
             await self.async_drive(turn_on)
@@ -94,6 +95,8 @@ class GpioSwitch(GpioOutputEntity[DigitalOutput], SwitchEntity):
     async def async_added(self) -> None:
         await super().async_added()
         if self.interlock:
+            from gateway.domains.interlock import async_interlock_registry
+
             registry = async_interlock_registry(self._require_gw())
             registry.add(self)
             self.async_on_remove(lambda: registry.remove(self))

@@ -24,7 +24,12 @@ async def light(gw: Gateway, service: str, **data: object) -> None:
 @pytest.mark.usefixtures("gpio")
 @pytest.mark.parametrize(("last", "pin_level"), [("on", 100 / 255), ("off", 0.0)])
 async def test_restore_brings_back_state_and_brightness(
-    gw: Gateway, factory: MockFactory, state_dir: Path, clock: FakeClock, last: str, pin_level: float
+    gw: Gateway,
+    factory: MockFactory,
+    state_dir: Path,
+    clock: FakeClock,
+    last: str,
+    pin_level: float,
 ) -> None:
     await setup_entities(gw, "light", STRIP)
     await light(gw, "turn_on", brightness=100)
