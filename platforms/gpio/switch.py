@@ -113,14 +113,22 @@ async def async_setup_platform(
     entity_id = f"{DOMAIN}.{config.id}"
     store = state_file(gw, entity_id, min_interval=OUTPUT_SAVE_INTERVAL)
     initial = await async_initial_state(store, config.initial, entity_id)
+    start_on = bool(initial.get("on"))
+    # An interlocked switch starts off and is turned on through its group once added: two
+    # restored states of one group are then never on together, not even at start.
+    on_later = start_on and bool(config.interlock)
     make = functools.partial(
-        _create, driver, config.pin, config.active_high, bool(initial.get("on"))
+        _create, driver, config.pin, config.active_high, start_on and not on_later
     )
     created = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if created is None:
         return
     line, is_on = created
-    await async_add_entities([GpioSwitch(config, line, store, is_on)])
+    switch = GpioSwitch(config, line, store, is_on)
+    await async_add_entities([switch])
+    if on_later:
+        await switch.async_turn_on()
+        switch.async_write_state()
 
 
 def _create(

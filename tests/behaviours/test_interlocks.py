@@ -24,7 +24,7 @@ from gateway.loader import resolve_platform_schema
 from gateway.util.async_ import run_coroutine_threadsafe
 from hardware.gpio import GpioDriver
 from tests.conftest import assert_stops_clean
-from tests.gpio.conftest import setup_entities
+from tests.gpio.conftest import setup_entities, write_file
 
 FANS = [
     {"name": "Fan low", "pin": 5, "interlock": ["fan_mid", "fan_high"], "interlock_wait": 0.1},
@@ -97,6 +97,21 @@ async def test_turning_one_on_turns_the_other_off_waits_then_on(
     assert factory.pin(7).state == 1  # already on, no peer on: no wait
 
 
+@pytest.mark.usefixtures("gpio")
+async def test_two_restored_on_never_overlap(
+    gw: Gateway, factory: MockFactory, state_dir: Path, clock: FakeClock
+) -> None:
+    for name in ("switch.fan_low.json", "switch.fan_high.json"):
+        await write_file(state_dir / "gpio" / name, '{"on": true}')
+    restored = [{**fan, "initial": "restore", "interlock_wait": 0} for fan in FANS]
+    start_history(factory)
+    await setup_entities(gw, "switch", *restored)
+    await gw.async_block_till_done()
+    assert len([n for n in PINS if factory.pin(n).state]) == 1
+    assert_never_two_on(timeline(factory))
+    assert len(timeline(factory)) >= 3  # on, off, on: the first was really restored on
+
+
 # -- 1,000 concurrent random commands from real threads, on the real clock -----------------
 
 
@@ -117,6 +132,26 @@ async def real_gpio_gw(tmp_path: Path, mock_factory: MockFactory) -> AsyncIterat
     )
     yield gateway
     await assert_stops_clean(gateway)
+
+
+def start_history(factory: MockFactory) -> None:
+    """Record the fan pins' changes from now, noting the moment (as `base_time`)."""
+    for number in PINS:
+        pin = factory.pin(number)
+        pin.clear_states()
+        pin.base_time = pin._last_change
+
+
+def assert_never_two_on(changes: list[tuple[float, int, bool]]) -> set[int]:
+    """Replay the changes in time order; returns the pins on at the end."""
+    on: set[int] = set()
+    for when, number, is_on in changes:
+        if is_on:
+            on.add(number)
+        else:
+            on.discard(number)
+        assert len(on) <= 1, f"pins {sorted(on)} on together at {when}"
+    return on
 
 
 def timeline(factory: MockFactory) -> list[tuple[float, int, bool]]:
@@ -142,10 +177,7 @@ async def test_never_two_on_under_1000_concurrent_random_commands(
     wait = 0.001
     fans = [{**fan, "interlock_wait": wait} for fan in FANS]
     await setup_entities(gw, "switch", *fans)
-    for number in PINS:  # history from here, with its starting moment
-        pin = mock_factory.pin(number)
-        pin.clear_states()
-        pin.base_time = pin._last_change
+    start_history(mock_factory)
     ids = ["switch.fan_low", "switch.fan_mid", "switch.fan_high"]
     futures: list[Future[Any]] = []
     lock = threading.Lock()
@@ -173,13 +205,7 @@ async def test_never_two_on_under_1000_concurrent_random_commands(
 
     changes = timeline(mock_factory)
     assert sum(1 for _, _, on in changes if on) > 100  # the commands did switch things
-    on: set[int] = set()
-    for when, number, is_on in changes:
-        if is_on:
-            on.add(number)
-        else:
-            on.discard(number)
-        assert len(on) <= 1, f"pins {sorted(on)} on together at {when}"
+    on = assert_never_two_on(changes)
     # (the wait after turning a peer off is checked on the fake clock above: here an explicit
     # turn_off may rightly be followed at once by another switch's turn_on)
     for entity_id, number in zip(ids, PINS, strict=True):
