@@ -20,6 +20,7 @@ from gateway.core import Event, Gateway, callback
 from gateway.domains.binary_sensor import EVENT_CLICK, ClickData
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import get_data
+from gateway.reload import async_reload_from_file
 from tests.broker import Mosquitto
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
@@ -51,6 +52,7 @@ automation:
 
 @dataclass
 class Button:
+    path: Path
     gw: Gateway
     clock: FakeClock
     probe: MqttProbe
@@ -98,7 +100,7 @@ async def button(
         await in_thread(load_config, path, resolve_platform_schema), clock=clock
     )
     driver = await platforms.gpio.async_get_driver(gw)
-    node = Button(gw, clock, probe, driver.factory, f"{base}/clicks", prefix)
+    node = Button(path, gw, clock, probe, driver.factory, f"{base}/clicks", prefix)
 
     @callback
     def record(event: Event[ClickData]) -> None:
@@ -202,3 +204,28 @@ async def test_events_are_not_retained(
     state_topic = f"{button.b}/binary_sensor/hall_button/state"
     await late.wait_until(lambda: state_topic in late.latest)  # retained ones did arrive
     assert late.values(f"{button.b}/event/hall_button/event") == []
+
+
+async def test_reload_removes_and_brings_back_the_event_entity(button: Button) -> None:
+    topic = f"{button.prefix}/device/clicks/config"
+    text = await in_thread(button.path.read_text)
+    without = "\n".join(line for line in text.splitlines() if "clicks: {" not in line) + "\n"
+    await in_thread(button.path.write_text, without)
+    await async_reload_from_file(button.gw)
+    assert button.gw.states.get("event.hall_button") is None
+    await button.probe.wait_until(
+        lambda: (
+            json.loads(button.probe.latest.get(topic, b"{}"))
+            .get("cmps", {})
+            .get("clicks_event_hall_button")
+            == {"p": "event"}
+        )
+    )
+    components = json.loads(button.probe.latest[topic])["cmps"]
+    assert components["clicks_event_hall_button_double"] == {"p": "device_automation"}
+    await in_thread(button.path.write_text, text)
+    await async_reload_from_file(button.gw)
+    assert button.gw.states.get("event.hall_button") is not None
+    await button.click()
+    await button.tick(0.5)
+    assert [c["click"] for c in button.clicks] == ["single"]
