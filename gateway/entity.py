@@ -24,10 +24,18 @@ if TYPE_CHECKING:
     from .config.model import EntityConfig
     from .entity_platform import EntityPlatform
 
-__all__ = ["Entity"]
+__all__ = ["Entity", "refuse_class_attribute"]
 
 _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
+
+
+def refuse_class_attribute(cls: type, name: str) -> None:
+    """Raise TypeError when `cls` sets `name` as a class attribute: a domain base class makes
+    it a property that feeds the entity's behaviours (filters, debounce), which a class
+    attribute would hide. Set it in `__init__` instead."""
+    if name in vars(cls) and not isinstance(vars(cls)[name], property):
+        raise TypeError(f"{cls.__name__}.{name}: set it in __init__, not as a class attribute")
 
 
 class Entity:

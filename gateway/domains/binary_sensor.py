@@ -12,11 +12,11 @@ events on the bus and on a companion `event` entity). A platform assigns the raw
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, TypedDict
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from ..const import STATE_OFF, STATE_ON
 from ..core import Gateway, callback
-from ..entity import Entity
+from ..entity import Entity, refuse_class_attribute
 from ..event_data import EventType
 from . import async_setup_domain, wire
 from .spec import DomainSpec, StateOutput
@@ -54,6 +54,10 @@ class BinarySensorEntity(Entity):
     _debounce_timer: TimerHandle | None = None
     _click_timer: TimerHandle | None = None
     _timers_owned: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        refuse_class_attribute(cls, "_attr_is_on")
 
     @property
     def _attr_is_on(self) -> bool | None:

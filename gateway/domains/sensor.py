@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core import Gateway, callback
-from ..entity import Entity
+from ..entity import Entity, refuse_class_attribute
 from . import async_setup_domain, wire
 from .spec import DomainSpec, StateOutput
 
@@ -60,6 +60,10 @@ class SensorEntity(Entity):
     _timers_armed: bool = False
     _timeout_timer: TimerHandle | None = None
     _heartbeat_timer: TimerHandle | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        refuse_class_attribute(cls, "_attr_native_value")
 
     @property
     def _attr_native_value(self) -> SensorValue:

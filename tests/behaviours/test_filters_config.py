@@ -87,3 +87,13 @@ def test_filters_must_be_a_list_of_single_filters(tmp_path: Path) -> None:
     ]
     body = "  - {platform: mqtt, name: A, state_topic: t/a, filters: [{offset: 1, round: 1}]}\n"
     assert errors(tmp_path, body)[0].startswith("sensor.0.filters.0: expected one filter")
+
+
+def test_a_class_attribute_cannot_hide_the_raw_value() -> None:
+    from gateway.domains.binary_sensor import BinarySensorEntity
+    from gateway.domains.sensor import SensorEntity
+
+    with pytest.raises(TypeError, match="_attr_native_value: set it in __init__"):
+        type("Fixed", (SensorEntity,), {"_attr_native_value": 3})
+    with pytest.raises(TypeError, match="_attr_is_on: set it in __init__"):
+        type("Stuck", (BinarySensorEntity,), {"_attr_is_on": True})
