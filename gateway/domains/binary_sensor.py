@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from ..const import STATE_OFF, STATE_ON
-from ..core import Gateway, callback
+from ..const import EVENT_GATEWAY_STOP, STATE_OFF, STATE_ON
+from ..core import Event, Gateway, callback
 from ..entity import Entity, refuse_class_attribute
 from ..event_data import EventType
 from . import async_setup_domain, wire
@@ -54,6 +54,7 @@ class BinarySensorEntity(Entity):
     _debounce_timer: TimerHandle | None = None
     _click_timer: TimerHandle | None = None
     _timers_owned: bool = False
+    _timers_stopped: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -126,13 +127,15 @@ class BinarySensorEntity(Entity):
         if not self._timers_owned:
             self._timers_owned = True
             self.async_on_remove(self._async_cancel_timers)
+            stop = gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_stop_timers)
+            self.async_on_remove(stop)
         first = debouncer.level is None
         now = gw.clock.time()
         settled = debouncer.feed(level, now)
         if settled is not None and not first:
             self._async_level_changed(settled, now)
-        self._debounce_timer = _rearm(
-            gw, self._debounce_timer, debouncer.deadline, self._async_debounced
+        self._debounce_timer = self._async_rearm(
+            self._debounce_timer, debouncer.deadline, self._async_debounced
         )
 
     @callback
@@ -152,8 +155,8 @@ class BinarySensorEntity(Entity):
         if clicks is None:
             return
         self._async_click(clicks.press(now) if is_on else clicks.release(now))
-        self._click_timer = _rearm(
-            self._require_gw(), self._click_timer, clicks.deadline, self._async_click_timer
+        self._click_timer = self._async_rearm(
+            self._click_timer, clicks.deadline, self._async_click_timer
         )
 
     @callback
@@ -173,20 +176,27 @@ class BinarySensorEntity(Entity):
             self._click_entity.async_trigger(click)
 
     @callback
+    def _async_rearm(
+        self, timer: TimerHandle | None, deadline: float | None, action: Callable[[], None]
+    ) -> TimerHandle | None:
+        """The timer for `deadline` (None: none), replacing `timer`."""
+        if timer is not None:
+            timer.cancel()
+        if deadline is None or self._timers_stopped:
+            return None
+        return self._require_gw().clock.call_at(deadline, action)
+
+    @callback
+    def _async_stop_timers(self, _event: Event) -> None:
+        self._async_cancel_timers()
+        self._timers_stopped = True  # the gateway stops: no more timed changes
+
+    @callback
     def _async_cancel_timers(self) -> None:
         for timer in (self._debounce_timer, self._click_timer):
             if timer is not None:
                 timer.cancel()
         self._debounce_timer = self._click_timer = None
-
-
-def _rearm(
-    gw: Gateway, timer: TimerHandle | None, deadline: float | None, action: Callable[[], None]
-) -> TimerHandle | None:
-    """The timer for `deadline` (None: none), replacing `timer`."""
-    if timer is not None:
-        timer.cancel()
-    return None if deadline is None else gw.clock.call_at(deadline, action)
 
 
 SPEC = DomainSpec(

@@ -10,7 +10,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..core import Gateway, callback
+from ..const import EVENT_GATEWAY_STOP
+from ..core import Event, Gateway, callback
 from ..entity import Entity, refuse_class_attribute
 from . import async_setup_domain, wire
 from .spec import DomainSpec, StateOutput
@@ -58,6 +59,7 @@ class SensorEntity(Entity):
     _filtered_value: SensorValue = None
     _timed_out: bool = False
     _timers_armed: bool = False
+    _timers_stopped: bool = False
     _timeout_timer: TimerHandle | None = None
     _heartbeat_timer: TimerHandle | None = None
 
@@ -110,6 +112,10 @@ class SensorEntity(Entity):
         if not self._timers_armed:
             self._timers_armed = True
             self.async_on_remove(self._async_cancel_filter_timers)
+            stop = self._require_gw().bus.async_listen_once(
+                EVENT_GATEWAY_STOP, self._async_stop_filter_timers
+            )
+            self.async_on_remove(stop)
             self._async_arm_timeout(now)
         if not self._raw_fresh:
             return
@@ -131,7 +137,7 @@ class SensorEntity(Entity):
     @callback
     def _async_arm_timeout(self, now: float) -> None:
         chain = self._filters
-        if chain is None or chain.timeout is None:
+        if chain is None or chain.timeout is None or self._timers_stopped:
             return
         if self._timeout_timer is not None:
             self._timeout_timer.cancel()
@@ -149,7 +155,7 @@ class SensorEntity(Entity):
     @callback
     def _async_arm_heartbeat(self, now: float) -> None:
         chain = self._filters
-        if chain is None or chain.heartbeat is None:
+        if chain is None or chain.heartbeat is None or self._timers_stopped:
             return
         if self._heartbeat_timer is not None:
             self._heartbeat_timer.cancel()
@@ -168,6 +174,11 @@ class SensorEntity(Entity):
             finally:
                 self._attr_force_update = forced
         self._async_arm_heartbeat(now)
+
+    @callback
+    def _async_stop_filter_timers(self, _event: Event) -> None:
+        self._async_cancel_filter_timers()
+        self._timers_stopped = True  # the gateway stops: nothing more to time
 
     @callback
     def _async_cancel_filter_timers(self) -> None:

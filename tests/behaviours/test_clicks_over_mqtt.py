@@ -113,6 +113,7 @@ async def button(
     finally:
         remove()
         await gw.async_stop()
+        assert clock.pending() == 0  # no filter, debounce or click timer left behind
         driver.factory.reset()
 
 

@@ -137,6 +137,7 @@ async def node(
         yield Node(gw, clock, probe, driver.factory, tty, f"{base}/filt", proc_root)
     finally:
         await gw.async_stop()
+        assert clock.pending() == 0  # no filter, debounce or click timer left behind
         driver.factory.reset()
         tty.unplug()
 
