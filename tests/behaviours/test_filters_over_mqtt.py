@@ -37,6 +37,8 @@ mqtt: {{port: {port}, base_topic: {base}, discovery: false}}
 gpio: {{pin_factory: mock}}
 serial:
   - {{id: arduino, port: {tty}}}
+binary_sensor:
+  - {{platform: mqtt, name: Garden, state_topic: {base}/ext/garden, delayed_on: 1s}}
 sensor:
   - platform: gpio
     type: counter
@@ -90,6 +92,14 @@ class Node:
 
     def states(self, entity: str) -> list[bytes]:
         return self.probe.values(f"{self.b}/sensor/{entity}/state")
+
+    async def sync(self) -> None:
+        """Wait until the gateway handled what was published before: it answers an
+        `<e>/get` sent after it (one connection delivers in order)."""
+        seen = len(self.states("outside"))
+        await self.probe.publish(f"{self.b}/sensor/outside/get", "")
+        await self.probe.wait_until(lambda: len(self.states("outside")) > seen)
+        await self.gw.async_block_till_done()
 
     async def tick(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -169,10 +179,12 @@ async def test_mqtt_offset_delta_and_timeout(node: Node) -> None:
     await node.probe.publish(topic, "20")
     await node.state("outside", "19.5")
     await node.probe.publish(topic, "20.2")  # moved 0.2 < delta 1: dropped
+    await node.sync()
     await node.probe.publish(topic, "21.5")
     await node.state("outside", "21.0")
     assert b"19.7" not in node.states("outside")
     availability = f"{node.b}/sensor/outside/availability"
+    await node.sync()
     await node.tick(60)  # no value for 60 s: unavailable
     await node.probe.wait_for_value(availability, "offline")
     await node.probe.publish(topic, "30")
@@ -192,3 +204,23 @@ async def test_system_window_and_throttle(node: Node) -> None:
     await in_thread((node.proc / "loadavg").write_text, "0.10 0.40 0.30 1/100 4242\n")
     await node.tick(10)  # read at +20 s: max(90, 10) of the window passes
     await node.state("load", "90.00")
+
+
+async def test_mqtt_binary_sensor_delayed_on(node: Node) -> None:
+    topic = f"{node.b.rsplit('/', 1)[0]}/ext/garden"
+    state = f"{node.b}/binary_sensor/garden/state"
+    await node.probe.publish(topic, "OFF")
+    await node.probe.wait_for_value(state, "OFF")
+    await node.probe.publish(topic, "ON")
+    await node.sync()
+    await node.tick(0.5)
+    await node.probe.publish(topic, "OFF")  # on for only 0.5 s: never counts
+    await node.sync()
+    await node.tick(1.0)
+    await node.probe.publish(topic, "ON")
+    await node.sync()
+    await node.tick(0.99)
+    assert node.gw.states.get("binary_sensor.garden").state == "OFF"  # type: ignore[union-attr]
+    await node.tick(0.01)
+    await node.probe.wait_for_value(state, "ON")
+    assert b"ON" not in node.probe.values(state)[:-1]
