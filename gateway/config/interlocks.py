@@ -51,6 +51,8 @@ def find_interlock_problems(
             elif peer is None:
                 known = ", ".join(sorted(set(switches) - {switch_id})) or "none"
                 yield entry, f"unknown switch {peer_id!r} (switches: {known})"
+            elif not hasattr(peer.config, "interlock"):
+                yield entry, f"switch {peer_id!r} (platform {peer.platform}) cannot be interlocked"
             elif switch_id not in _peers(peer):
                 yield (
                     entry,

@@ -57,6 +57,16 @@ def test_unknown_self_and_one_sided_members_are_errors(tmp_path: Path) -> None:
     ]
 
 
+def test_only_switches_with_interlocks_can_be_members(tmp_path: Path) -> None:
+    switches = """\
+  - {platform: gpio, name: A, pin: 5, interlock: [spare]}
+  - {platform: virtual, name: Spare}
+"""
+    assert config_errors(tmp_path, switches) == [
+        "switch.0.interlock: switch 'spare' (platform virtual) cannot be interlocked"
+    ]
+
+
 def test_two_interlocked_switches_cannot_both_start_on(tmp_path: Path) -> None:
     switches = """\
   - {platform: gpio, name: A, pin: 5, interlock: [b], initial: "on"}
