@@ -455,7 +455,12 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
     if clash := sorted(set(declared) & set(BASE_KEYS)):
         raise TypeError(f"{config_cls.__name__}: {clash} are base keys, declared already")
     if unknown := sorted(set(declared) - names):
-        raise TypeError(f"{config_cls.__name__} has no field for {unknown}")
+        hint = (
+            " (SENSOR_FIELDS brings `filters`: declare filters: tuple[FilterSpec, ...] = ())"
+            if "filters" in unknown
+            else ""
+        )
+        raise TypeError(f"{config_cls.__name__} has no field for {unknown}{hint}")
     validators = {_key_name(key): validator for key, validator in fields.items()}
     if wrong := mismatched_fields(_field_types(config_cls), validators):
         raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
