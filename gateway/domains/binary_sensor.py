@@ -111,18 +111,22 @@ class BinarySensorEntity(Entity):
 
     @callback
     def async_write_state(self) -> None:
+        changed: bool | None = None
         if self._debouncer is not None and self._raw_fresh:
             self._raw_fresh = False
-            self._async_feed(self._raw_is_on)
+            changed = self._async_feed(self._raw_is_on)
         super().async_write_state()
+        if changed is not None:  # clicks follow the state change they come from
+            self._async_level_changed(changed, self._require_gw().clock.time())
 
     # -- debounce and clicks, on the gateway's clock ------------------------------------------
 
     @callback
-    def _async_feed(self, level: bool | None) -> None:
+    def _async_feed(self, level: bool | None) -> bool | None:
+        """A raw level into the debouncer; the debounced level if it changed now."""
         debouncer = self._debouncer
         if debouncer is None or level is None:
-            return
+            return None
         gw = self._require_gw()
         if not self._timers_owned:
             self._timers_owned = True
@@ -130,13 +134,11 @@ class BinarySensorEntity(Entity):
             stop = gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_stop_timers)
             self.async_on_remove(stop)
         first = debouncer.level is None
-        now = gw.clock.time()
-        settled = debouncer.feed(level, now)
-        if settled is not None and not first:
-            self._async_level_changed(settled, now)
+        settled = debouncer.feed(level, gw.clock.time())
         self._debounce_timer = self._async_rearm(
             self._debounce_timer, debouncer.deadline, self._async_debounced
         )
+        return None if first else settled
 
     @callback
     def _async_debounced(self) -> None:
@@ -146,8 +148,8 @@ class BinarySensorEntity(Entity):
         now = self._require_gw().clock.time()
         settled = debouncer.timer(now)
         if settled is not None:
-            self._async_level_changed(settled, now)
             Entity.async_write_state(self)
+            self._async_level_changed(settled, now)
 
     @callback
     def _async_level_changed(self, is_on: bool, now: float) -> None:
