@@ -28,6 +28,8 @@ from gateway.filters import (
 )
 
 pytestmark = pytest.mark.usefixtures("hypothesis_storage")
+# No deadline (two cores shared by many test runs) and no example database on disk.
+RELAXED = settings(deadline=None, database=None)
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 readings = st.lists(values, min_size=1, max_size=60)
@@ -54,12 +56,14 @@ def timeline(steps: Sequence[float]) -> list[float]:
     return moments
 
 
+@RELAXED
 @given(readings, st.floats(-1e3, 1e3), st.floats(-1e3, 1e3))
 def test_offset_and_multiply_map_every_value(inputs: list[float], a: float, b: float) -> None:
     out = run([Multiply(a), Offset(b)], inputs)
     assert [value for _, value in out] == [value * a + b for value in inputs]
 
 
+@RELAXED
 @given(readings, st.floats(-1e3, 1e3), st.floats(0, 1e3))
 def test_clamp_keeps_values_within_bounds(inputs: list[float], low: float, width: float) -> None:
     out = run([Clamp(low, low + width)], inputs)
@@ -67,6 +71,7 @@ def test_clamp_keeps_values_within_bounds(inputs: list[float], low: float, width
     assert all(low <= value <= low + width for _, value in out)
 
 
+@RELAXED
 @given(readings, st.integers(0, 4))
 def test_round_leaves_at_most_the_decimals(inputs: list[float], decimals: int) -> None:
     for (_, value), raw in zip(run([Round(decimals)], inputs), inputs, strict=True):
@@ -74,6 +79,7 @@ def test_round_leaves_at_most_the_decimals(inputs: list[float], decimals: int) -
         assert abs(value - raw) <= 0.5 * 10**-decimals + 1e-9
 
 
+@RELAXED
 @given(st.floats(-100, 100), st.floats(-100, 100), st.lists(st.floats(-1e3, 1e3), min_size=2))
 def test_calibrate_linear_recovers_a_line(slope: float, intercept: float, xs: list[float]) -> None:
     if max(xs) - min(xs) < 1e-3:
@@ -94,6 +100,7 @@ def test_calibrate_linear_refuses_one_measured_value() -> None:
         least_squares([(1.0, 0.0), (1.0, 5.0)])
 
 
+@RELAXED
 @given(
     readings,
     st.integers(1, 10),
@@ -110,6 +117,7 @@ def test_sliding_window(inputs: list[float], size: int, kind: str, every: int) -
             assert value == (min if kind == "min" else max)(window)
 
 
+@RELAXED
 @given(readings, st.floats(0.01, 1.0))
 def test_exponential_moving_average_stays_within_the_inputs(
     inputs: list[float], alpha: float
@@ -121,6 +129,7 @@ def test_exponential_moving_average_stays_within_the_inputs(
         assert min(seen) - 1e-6 <= value <= max(seen) + 1e-6
 
 
+@RELAXED
 @given(readings, st.floats(0, 100))
 def test_delta_passes_only_changes_of_at_least_the_delta(inputs: list[float], delta: float) -> None:
     out = [value for _, value in run([Delta(delta)], inputs)]
@@ -129,6 +138,7 @@ def test_delta_passes_only_changes_of_at_least_the_delta(inputs: list[float], de
     assert len(out) == len(inputs) or delta > 0
 
 
+@RELAXED
 @given(gaps, st.floats(0.1, 50))
 def test_throttle_spaces_outputs_by_the_period(steps: list[float], period: float) -> None:
     moments = timeline(steps)
@@ -141,7 +151,7 @@ def test_throttle_spaces_outputs_by_the_period(steps: list[float], period: float
         assert any(0 <= now - sent < period for sent in passed) or now in passed
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None, database=None)
 @given(readings, gaps)
 def test_a_chain_is_a_pure_function_of_its_inputs(inputs: list[float], steps: list[float]) -> None:
     specs = [

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.input_patterns import ClickConfig, ClickDetector, ClickType, Debouncer
 
 pytestmark = pytest.mark.usefixtures("hypothesis_storage")
+# No deadline (two cores shared by many test runs) and no example database on disk.
+RELAXED = settings(deadline=None, database=None)
 
 
 def debounce(delay_on: float, delay_off: float, edges: list[tuple[float, bool]]) -> list:  # type: ignore[type-arg]
@@ -50,6 +52,7 @@ def test_the_first_reading_is_taken_as_it_is() -> None:
     assert bouncer.level is True
 
 
+@RELAXED
 @given(
     st.floats(0.0, 1.0),
     st.floats(0.0, 1.0),
@@ -130,6 +133,7 @@ def test_only_enabled_patterns_fire() -> None:
     assert config.types == ("double",)
 
 
+@RELAXED
 @given(st.lists(st.tuples(st.floats(0.01, 2.0), st.floats(0.01, 2.0)), max_size=30))
 def test_every_click_is_an_enabled_pattern_and_presses_bound_clicks(
     presses: list[tuple[float, float]],
