@@ -120,12 +120,14 @@ class SensorEntity(Entity):
         if not self._raw_fresh:
             return
         self._raw_fresh = False
+        if self._raw_value is None:  # unknown (an expired MQTT value): unknown it is
+            self._filtered_value = None
+            return
         reading = _as_number(self._raw_value)
         if reading is None:
-            if self._raw_value is not None:
-                _LOGGER.debug(
-                    "%s: %r is not a number; filters skip it", self.entity_id, self._raw_value
-                )
+            _LOGGER.debug(
+                "%s: %r is not a number; filters skip it", self.entity_id, self._raw_value
+            )
             return
         self._timed_out = False
         self._async_arm_timeout(now)
