@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .const import DEFAULT_SCAN_INTERVAL, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -24,10 +24,18 @@ if TYPE_CHECKING:
     from .config.model import EntityConfig
     from .entity_platform import EntityPlatform
 
-__all__ = ["Entity"]
+__all__ = ["Entity", "refuse_class_attribute"]
 
 _LOGGER = logging.getLogger(__name__)
 _R = TypeVar("_R")
+
+
+def refuse_class_attribute(cls: type, name: str) -> None:
+    """Raise TypeError when `cls` sets `name` as a class attribute: a domain base class makes
+    it a property that feeds the entity's behaviours (filters, debounce), which a class
+    attribute would hide. Set it in `__init__` instead."""
+    if name in vars(cls) and not isinstance(vars(cls)[name], property):
+        raise TypeError(f"{cls.__name__}.{name}: set it in __init__, not as a class attribute")
 
 
 class Entity:
@@ -198,6 +206,11 @@ class Entity:
         future.add_done_callback(lambda _: _LOGGER.info("%s: hung call returned", self.entity_id))
 
     # -- life cycle -------------------------------------------------------------------------
+
+    def companions(self) -> Sequence[Entity]:
+        """Entities of other domains this one brings along (an input's click events): added
+        to their domains by the same platform right after it, and removed with it."""
+        return ()
 
     async def async_added(self) -> None:
         """Called after the entity was added and its first state written."""

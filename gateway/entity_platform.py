@@ -82,6 +82,17 @@ class EntityPlatform:
         if entity.should_poll:
             self._stop_polling[entity.entity_id] = self._async_start_polling(entity)
         await entity.async_added()
+        for companion in entity.companions():
+            await self._async_companion_platform(companion).async_add_entities([companion])
+
+    def _async_companion_platform(self, companion: Entity) -> EntityPlatform:
+        """This platform's counterpart in the companion's domain (set up before this one)."""
+        from .entity_component import async_get_component
+
+        component = async_get_component(self.gw, companion.domain)
+        if component is None:
+            raise RuntimeError(f"domain {companion.domain} is not set up")
+        return component.get_platform(self.platform_name)
 
     @callback
     def _async_start_polling(self, entity: Entity) -> Callable[[], None]:
@@ -110,6 +121,8 @@ class EntityPlatform:
         self.component.entities.pop(entity_id, None)
         if (stop_polling := self._stop_polling.pop(entity_id, None)) is not None:
             stop_polling()
+        for companion in entity.companions():
+            await self._async_companion_platform(companion).async_remove_entity(companion.entity_id)
         await entity.async_remove()
 
     @callback

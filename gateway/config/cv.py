@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Final, Generic, Literal, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, get_type_hints
 
 import voluptuous as vol
 
@@ -47,6 +47,7 @@ from gateway.config.model import EntityConfig
 from gateway.util.extract import JsonPath
 
 __all__ = [
+    "FILTER_FIELDS",
     "ON_OFF",
     "SENSOR_FIELDS",
     "STATE_CLASSES",
@@ -77,6 +78,7 @@ __all__ = [
     "positive_time_period",
     "publish_topic",
     "regex",
+    "sensor_filters",
     "slug",
     "slugify",
     "string",
@@ -84,6 +86,9 @@ __all__ = [
     "time_period",
     "topic_prefix",
 ]
+
+if TYPE_CHECKING:
+    from gateway.filters import FilterSpec  # loaded with the sensor platforms that use it
 
 T = TypeVar("T", bound=EntityConfig)
 _Option = TypeVar("_Option", bound=str | int)
@@ -450,7 +455,12 @@ def _check_fields(config_cls: type[EntityConfig], fields: Mapping[Hashable, Any]
     if clash := sorted(set(declared) & set(BASE_KEYS)):
         raise TypeError(f"{config_cls.__name__}: {clash} are base keys, declared already")
     if unknown := sorted(set(declared) - names):
-        raise TypeError(f"{config_cls.__name__} has no field for {unknown}")
+        hint = (
+            " (SENSOR_FIELDS brings `filters`: declare filters: tuple[FilterSpec, ...] = ())"
+            if "filters" in unknown
+            else ""
+        )
+        raise TypeError(f"{config_cls.__name__} has no field for {unknown}{hint}")
     validators = {_key_name(key): validator for key, validator in fields.items()}
     if wrong := mismatched_fields(_field_types(config_cls), validators):
         raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
@@ -515,10 +525,22 @@ VALUE_FIELDS: Final[Mapping[Hashable, Any]] = {
 }
 
 
+def sensor_filters(value: Any) -> tuple[FilterSpec, ...]:
+    """`filters:` of a numeric sensor (`gateway.filters`); errors name each bad filter."""
+    from gateway.config.filters_schema import validate_filters  # only when a sensor has filters
+
+    return validate_filters(value)
+
+
+# What every numeric sensor platform accepts: its config class declares
+# `filters: tuple[FilterSpec, ...] = ()` and `SensorEntity` applies them (no platform code).
+FILTER_FIELDS: Final[Mapping[Hashable, Any]] = {vol.Optional("filters"): sensor_filters}
+
 # The reading's presentation, for every sensor platform that parses values.
 SENSOR_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("unit_of_measurement"): string,
     vol.Optional("device_class"): string,
     vol.Optional("state_class"): choice(STATE_CLASSES),
     vol.Optional("precision"): non_negative_int,
+    **FILTER_FIELDS,
 }

@@ -27,7 +27,7 @@ from gateway.config.model import (
     SerialPortConfig,
     TlsConfig,
 )
-from gateway.domains.registry import DOMAINS
+from gateway.domains.registry import CONFIG_DOMAINS
 
 __all__ = [
     "SECTION_KEYS",
@@ -40,7 +40,7 @@ __all__ = [
     "validate_serial_port",
 ]
 
-TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *DOMAINS, "automation")
+TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *CONFIG_DOMAINS, "automation")
 
 _GATEWAY: Final = vol.Schema(
     {

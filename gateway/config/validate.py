@@ -32,7 +32,7 @@ from gateway.config.schema import (
     validate_serial_port,
 )
 from gateway.config.yaml_loader import find_mark
-from gateway.domains.registry import DOMAINS
+from gateway.domains.registry import CONFIG_DOMAINS
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
@@ -227,7 +227,7 @@ class _Checker:
         self, resolve_schema: ResolveSchema, serial_ids: set[str], *, has_mqtt: bool
     ) -> tuple[PlatformEntry, ...]:
         located: list[tuple[ConfigPath, PlatformEntry]] = []
-        for domain in DOMAINS:
+        for domain in CONFIG_DOMAINS:
             first: dict[str, str] = {}
             for path, item in self.items(domain):
                 entry = self.entity(path, item, resolve_schema)
@@ -239,7 +239,18 @@ class _Checker:
                 ):
                     located.append((path, entry))
         self.exclusive(located)
+        self.interlocked(located)
         return tuple(entry for _, entry in located)
+
+    def interlocked(self, located: Sequence[tuple[ConfigPath, PlatformEntry]]) -> None:
+        """Report interlocks naming unknown switches or not named back."""
+        if not any(getattr(entry.config, "interlock", None) for _, entry in located):
+            return
+        from gateway.config.interlocks import find_interlock_problems  # only when used
+
+        path_of = {id(entry): path for path, entry in located}
+        for entry, message in find_interlock_problems(entry for _, entry in located):
+            self.report((*path_of[id(entry)], "interlock"), message)
 
     def exclusive(self, located: Sequence[tuple[ConfigPath, PlatformEntry]]) -> None:
         """Report hardware (a GPIO pin, say) that two entities claim."""

@@ -46,7 +46,8 @@ light:
 button:
   - {{platform: gpio, name: Gate, pin: 23, pulse: 0.5}}
 binary_sensor:
-  - {{platform: gpio, name: Doorbell, pin: {doorbell}, pull_up: true}}
+  - {{platform: gpio, name: Doorbell, pin: {doorbell}, pull_up: true, delayed_on: 20ms,
+     delayed_off: 20ms, clicks: true}}
 sensor:
   - {{platform: serial, name: Thermometer, serial_id: sim, value_regex: 'T=([-0-9.]+)',
      unit_of_measurement: "°C", device_class: temperature, state_class: measurement,
@@ -139,8 +140,9 @@ Things to try:
   {pub}/bridge/request/health -m '{{"transaction":"t1"}}'    # answer on .../bridge/response/health
 
 Simulated activity: the doorbell (GPIO{DOORBELL_PIN}) is pressed every 5 s, which turns the
-hall light on for 10 s (an automation); the water meter (GPIO{WATER_METER_PIN}) ticks once a
-second; the thermometer drifts around 21 °C every 2 s.
+hall light on for 10 s (an automation) and is a single click on {base}/event/doorbell/event;
+the water meter (GPIO{WATER_METER_PIN}) ticks once a second; the thermometer drifts around
+21 °C every 2 s.
 Home Assistant on the same broker discovers the device 'Boardgate demo'.
 Press Ctrl-C to stop.
 """,

@@ -8,19 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from . import binary_sensor, button, light, sensor, switch
+from . import binary_sensor, button, event, light, sensor, switch
 from .spec import Command, DomainSpec, PayloadError
 
-__all__ = ["DOMAINS", "DOMAIN_SPECS", "domain_spec", "parse_command", "register_domain"]
+__all__ = [
+    "CONFIG_DOMAINS",
+    "DOMAINS",
+    "DOMAIN_SPECS",
+    "domain_spec",
+    "parse_command",
+    "register_domain",
+]
 
 _SPECS: dict[str, DomainSpec] = {
     spec.name: spec
-    for spec in (switch.SPEC, binary_sensor.SPEC, sensor.SPEC, light.SPEC, button.SPEC)
+    # `event` before `binary_sensor`: an input with `clicks` adds its event entity there.
+    for spec in (switch.SPEC, event.SPEC, binary_sensor.SPEC, sensor.SPEC, light.SPEC, button.SPEC)
 }
 
 DOMAIN_SPECS: Mapping[str, DomainSpec] = _SPECS
-# The configuration's domain keys, in the order bootstrap sets them up.
+# Every domain, in the order bootstrap sets them up.
 DOMAINS: tuple[str, ...] = tuple(_SPECS)
+# The domains with a key of their own in the configuration.
+CONFIG_DOMAINS: tuple[str, ...] = tuple(name for name, spec in _SPECS.items() if spec.configured)
 
 
 def domain_spec(domain: str) -> DomainSpec | None:

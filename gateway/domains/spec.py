@@ -86,7 +86,10 @@ class DomainSpec:
 
     `commands` None: the domain takes no `<e>/set`. `state` None: nothing is published for
     the state itself (a button); availability and attributes still are. `discovery` gives the
-    domain's own keys of its Home Assistant discovery component.
+    domain's own keys of its Home Assistant discovery component; `discovery_extras`, given the
+    entity and its state topic, more components that come with it (by unique id suffix), such
+    as an event's device triggers. `configured` False: no config key of its own (its entities
+    come with others', as `event` entities come with inputs that have `clicks`).
     """
 
     name: str
@@ -94,3 +97,5 @@ class DomainSpec:
     commands: CommandInput | None
     state: StateOutput | None
     discovery: Callable[[DiscoveryEntity], dict[str, Any]]
+    discovery_extras: Callable[[DiscoveryEntity, str], dict[str, dict[str, Any]]] | None = None
+    configured: bool = True

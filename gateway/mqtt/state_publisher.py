@@ -76,7 +76,11 @@ class _Outlet:
         change being one event, and never again on a connect or an `<e>/get`.
         """
         if self.state_retained:
-            return old is None or payload != self.encode_state(old)
+            # A change that changes nothing was forced (a sensor's heartbeat): send it again.
+            unchanged = (
+                old is not None and new.state == old.state and new.attributes == old.attributes
+            )
+            return unchanged or old is None or payload != self.encode_state(old)
         return old is not None and new.state != old.state
 
 

@@ -11,6 +11,15 @@ reads as ON), `false` the pull-down (contact to 3.3 V), `floating` none: then `a
 (`high` or `low`) says which level is ON. `invert` flips the reported state. Interrupt-driven:
 edges arrive from the driver's thread through the GPIO hand-off, nothing is polled.
 `bounce_time` (seconds) is applied by the backend (lgpio, RPi.GPIO, pigpio, native).
+
+Software behaviours, on the gateway's clock and on top of the line's edges (so mock pins and
+expander pins get them too):
+```yaml
+  - {platform: gpio, name: Hall button, pin: 27, delayed_on: 30ms, delayed_off: 30ms,
+     clicks: {single: true, double: true, long: true, double_gap: 0.3s, long_min: 0.8s}}
+```
+`delayed_on`/`delayed_off`: a change counts once it held that long. `clicks` adds the entity
+`event.<id>` and fires `click` events (see `gateway.domains.binary_sensor`).
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ from typing import Any, Final, Literal, Protocol
 
 import voluptuous as vol
 
+from gateway.config.behaviour_fields import BINARY_SENSOR_BEHAVIOUR_FIELDS
 from gateway.config.cv import boolean, choice, gpio_pin, non_empty_string, platform_schema
 from gateway.config.cv import time_period as cv_time_period
 from gateway.config.model import Claim, EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.input_patterns import ClickConfig
 from hardware.gpio import DigitalInput, LineSource, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
@@ -73,6 +84,9 @@ class GpioBinarySensorConfig(EntityConfig):
     bounce_time: float | None = None
     invert: bool = False
     device_class: str | None = None
+    delayed_on: float = 0.0
+    delayed_off: float = 0.0
+    clicks: ClickConfig | None = None
 
     def claims(self) -> tuple[Claim, ...]:
         return pin_claims(self.pin)
@@ -87,6 +101,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("bounce_time"): cv_time_period,
         vol.Optional("invert"): boolean,
         vol.Optional("device_class"): non_empty_string,
+        **BINARY_SENSOR_BEHAVIOUR_FIELDS,
     },
     require_active_state,
 )

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 import voluptuous as vol
 
 from gateway.config.cv import (
+    FILTER_FIELDS,
     choice,
     gpio_pin,
     non_empty_string,
@@ -38,6 +39,7 @@ from gateway.domains.sensor import SensorEntity
 from gateway.entity_component import async_get_component
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.exceptions import GatewayError
+from gateway.filters import FilterSpec
 from gateway.state_store import StateFile
 from hardware.gpio import DigitalInput, EdgeCallback, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
@@ -77,6 +79,7 @@ class GpioCounterConfig(EntityConfig):
     unit_of_measurement: str | None = None
     device_class: str | None = None
     scan_interval: float = 10.0
+    filters: tuple[FilterSpec, ...] = ()
 
     def claims(self) -> tuple[Claim, ...]:
         return pin_claims(self.pin)
@@ -94,6 +97,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("unit_of_measurement"): non_empty_string,
         vol.Optional("device_class"): non_empty_string,
         vol.Optional("scan_interval"): positive_time_period,
+        **FILTER_FIELDS,
     },
     require_active_state,
 )

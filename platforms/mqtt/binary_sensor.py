@@ -18,10 +18,12 @@ from typing import Any
 
 import voluptuous as vol
 
+from gateway.config.behaviour_fields import BINARY_SENSOR_BEHAVIOUR_FIELDS
 from gateway.config.cv import platform_schema, string, subscribe_topic
 from gateway.core import Gateway
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.input_patterns import ClickConfig
 from gateway.util.extract import ValueExtractor
 
 from .device_payloads import Scalar, extract, extracts_text, match_on_off
@@ -43,6 +45,9 @@ class MqttBinarySensorConfig(MqttValueConfig):
     payload_on: Scalar = "ON"
     payload_off: Scalar = "OFF"
     device_class: str | None = None
+    delayed_on: float = 0.0
+    delayed_off: float = 0.0
+    clicks: ClickConfig | None = None
 
 
 PLATFORM_SCHEMA = platform_schema(
@@ -54,6 +59,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("payload_on"): payload,
         vol.Optional("payload_off"): payload,
         vol.Optional("device_class"): string,
+        **BINARY_SENSOR_BEHAVIOUR_FIELDS,
     },
     at_most_one_extractor,
 )

@@ -29,6 +29,7 @@ from gateway.config.cv import (
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.filters import FilterSpec
 from gateway.util.extract import ValueExtractor, to_state_value
 
 from .device_payloads import extract
@@ -46,6 +47,7 @@ class MqttSensorConfig(MqttValueConfig):
     device_class: str | None = None
     state_class: StateClass | None = None
     precision: int | None = None
+    filters: tuple[FilterSpec, ...] = ()
 
 
 PLATFORM_SCHEMA = platform_schema(

@@ -19,11 +19,18 @@ from typing import Any
 
 import voluptuous as vol
 
-from gateway.config.cv import int_range, non_empty_string, platform_schema, positive_time_period
+from gateway.config.cv import (
+    FILTER_FIELDS,
+    int_range,
+    non_empty_string,
+    platform_schema,
+    positive_time_period,
+)
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.filters import FilterSpec
 from hardware.onewire import OneWireError, OneWireReader, is_sensor_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ class OneWireSensorConfig(EntityConfig):
     scan_interval: float = 30.0
     precision: int = 1
     sys_root: str = "/sys"
+    filters: tuple[FilterSpec, ...] = ()
 
 
 PLATFORM_SCHEMA = platform_schema(
@@ -52,6 +60,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("scan_interval"): positive_time_period,
         vol.Optional("precision"): int_range(0, 3),
         vol.Optional("sys_root"): non_empty_string,
+        **FILTER_FIELDS,
     },
 )
 

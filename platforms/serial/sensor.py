@@ -34,6 +34,7 @@ from gateway.config.model import EntityConfig
 from gateway.core import Gateway, callback
 from gateway.domains.sensor import SensorEntity, SensorValue
 from gateway.entity_platform import AsyncAddEntitiesCallback
+from gateway.filters import FilterSpec
 from gateway.util.extract import ValueExtractor, ValueNotFound, to_state_value
 from hardware.serial_port import SerialPortManager
 
@@ -53,6 +54,7 @@ class SerialSensorConfig(EntityConfig):
     device_class: str | None = None
     state_class: StateClass | None = None
     precision: int | None = None
+    filters: tuple[FilterSpec, ...] = ()
 
 
 PLATFORM_SCHEMA = platform_schema(

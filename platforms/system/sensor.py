@@ -17,11 +17,12 @@ from typing import Any, Final, Literal
 
 import voluptuous as vol
 
-from gateway.config.cv import choice, platform_schema, positive_float
+from gateway.config.cv import FILTER_FIELDS, choice, platform_schema, positive_float
 from gateway.config.model import EntityConfig
 from gateway.core import Gateway
 from gateway.domains.sensor import SensorEntity
 from gateway.entity_platform import AddEntitiesCallback
+from gateway.filters import FilterSpec
 from hardware.system import SystemReader, SystemReading
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class SystemSensorConfig(EntityConfig):
     scan_interval: float = 60.0
     sys_root: str = "/sys"
     proc_root: str = "/proc"
+    filters: tuple[FilterSpec, ...] = ()
 
 
 PLATFORM_SCHEMA = platform_schema(
@@ -54,6 +56,7 @@ PLATFORM_SCHEMA = platform_schema(
         vol.Optional("scan_interval", default=60.0): positive_float,
         vol.Optional("sys_root", default="/sys"): str,
         vol.Optional("proc_root", default="/proc"): str,
+        **FILTER_FIELDS,
     },
 )
 

@@ -19,8 +19,10 @@ __all__ = [
     "DiscoveryEntity",
     "DiscoveryNode",
     "build_device_config",
+    "component_platforms",
     "default_entity_id",
     "discovery_topic",
+    "entity_components",
     "unique_id",
 ]
 
@@ -47,6 +49,7 @@ class DiscoveryEntity:
     state_class: str | None = None
     payload_on: str = "ON"
     payload_off: str = "OFF"
+    event_types: tuple[str, ...] = ()
 
 
 def discovery_topic(prefix: str, node_id: str) -> str:
@@ -72,9 +75,7 @@ def build_device_config(
         uid: {"p": platform} for uid, platform in sorted((removed or {}).items())
     }
     for entity in entities:
-        components[unique_id(node.node_id, entity.domain, entity.object_id)] = _component(
-            node, entity
-        )
+        components.update(entity_components(node, entity))
     return {
         "dev": {
             "identifiers": [f"boardgate_{node.node_id}"],
@@ -87,6 +88,27 @@ def build_device_config(
         "qos": 1,
         "cmps": components,
     }
+
+
+def component_platforms(node: DiscoveryNode, entities: Iterable[DiscoveryEntity]) -> dict[str, str]:
+    """Unique id -> platform of every component the entities make (to spot removals)."""
+    return {
+        uid: component["p"]
+        for entity in entities
+        for uid, component in entity_components(node, entity).items()
+    }
+
+
+def entity_components(node: DiscoveryNode, entity: DiscoveryEntity) -> dict[str, dict[str, Any]]:
+    """The entity's component by unique id, and any its domain adds (device triggers)."""
+    uid = unique_id(node.node_id, entity.domain, entity.object_id)
+    main = _component(node, entity)
+    spec = domain_spec(entity.domain)
+    extras = spec.discovery_extras if spec is not None else None
+    if extras is None or "state_topic" not in main:
+        return {uid: main}
+    added = extras(entity, main["state_topic"])
+    return {uid: main, **{f"{uid}_{suffix}": extra for suffix, extra in added.items()}}
 
 
 def _component(node: DiscoveryNode, entity: DiscoveryEntity) -> dict[str, Any]:

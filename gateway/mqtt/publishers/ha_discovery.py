@@ -29,8 +29,8 @@ from .discovery_payloads import (
     DiscoveryEntity,
     DiscoveryNode,
     build_device_config,
+    component_platforms,
     discovery_topic,
-    unique_id,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def describe(entity: Entity) -> DiscoveryEntity:
         device_class=entity.device_class,
         unit_of_measurement=getattr(entity, "unit_of_measurement", None),
         state_class=getattr(entity, "state_class", None),
+        event_types=tuple(getattr(entity, "event_types", ())),
     )
 
 
@@ -102,10 +103,7 @@ class Announcer:
     def async_announce(self) -> None:
         """Publish the device config now (retained), including removals."""
         entities = self.async_entities()
-        current = {
-            unique_id(self.node.node_id, entity.domain, entity.object_id): entity.domain
-            for entity in entities
-        }
+        current = component_platforms(self.node, entities)
         removed = {uid: p for uid, p in self.announced.items() if uid not in current}
         payload = build_device_config(self.node, entities, removed)
         mqtt.async_publish(
