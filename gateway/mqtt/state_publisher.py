@@ -8,6 +8,8 @@ changes is kept and the last one always goes out; memory is bounded by the numbe
 
 The state topic and its encoding are the entity's domain's (`DomainSpec.state`): a domain whose
 output is a stream of events (not retained) publishes each change once and never republishes.
+Events are not coalesced: while disconnected or backed up each one goes to the outbox's bounded
+FIFO (oldest dropped and counted), as every message that is not a state does.
 
 A removed entity's retained topics are cleared (an empty retained payload), through the outbox
 if need be, so that a clear made while disconnected still reaches the broker before anything
@@ -145,13 +147,29 @@ class StatePublisher:
         if new is None:
             self._deferred.pop(event.data["entity_id"], None)
             self._async_clear(event.data["entity_id"])
-        elif not self._conn.connected:
             return
-        elif new.entity_id in self._deferred or self._conn.backed_up:
-            self._deferred.setdefault(new.entity_id, event.data["old_state"])
+        old = event.data["old_state"]
+        waiting = new.entity_id in self._deferred or self._conn.backed_up
+        if not self._conn.connected or waiting:
+            self._async_queue_event(new, old)
+        if not self._conn.connected:
+            return
+        if waiting:
+            self._deferred.setdefault(new.entity_id, old)
             self._async_wait_for_room()
         else:
-            self._async_publish(new, event.data["old_state"])
+            self._async_publish(new, old)
+
+    @callback
+    def _async_queue_event(self, new: State, old: State | None) -> None:
+        """An event stream's change, sent now (to the outbox FIFO when it cannot go out):
+        each event is news, unlike a state, which only needs its latest value."""
+        outlet = self._async_outlet(new.entity_id)
+        if outlet.state_retained:
+            return
+        payload = outlet.encode_state(new)
+        if payload is not None and outlet.is_news(payload, new, old):
+            self._conn.async_publish(outlet.topics.state, payload, self._qos, False)
 
     @callback
     def _async_wait_for_room(self) -> None:
@@ -169,18 +187,19 @@ class StatePublisher:
         for entity_id, published in deferred.items():
             state = self._gw.states.get(entity_id)
             if state is not None:
-                self._async_publish(state, published)
+                self._async_publish(state, published, events=False)  # already queued
 
     @callback
-    def _async_publish(self, new: State, old: State | None) -> None:
-        """Publish each topic whose payload differs from the old state's."""
+    def _async_publish(self, new: State, old: State | None, *, events: bool = True) -> None:
+        """Publish each topic whose payload differs from the old state's (an event stream's
+        only with `events`)."""
         outlet = self._async_outlet(new.entity_id)
         topics = outlet.topics
         send = self._conn.async_publish
         availability = availability_payload(new)
         if old is None or availability != availability_payload(old):
             send(topics.availability, availability, self._qos, self._retain)
-        payload = outlet.encode_state(new)
+        payload = outlet.encode_state(new) if events or outlet.state_retained else None
         if payload is not None and outlet.is_news(payload, new, old):
             send(topics.state, payload, self._qos, self._retain and outlet.state_retained)
         if old is None or new.attributes != old.attributes:
