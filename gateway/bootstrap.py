@@ -56,6 +56,8 @@ async def async_setup_gateway(
             )
     if config.automations:
         await async_setup_component(gw, "gateway.automation", config.automations)
+    if config.web is not None:
+        await async_setup_component(gw, "gateway.web", config.web)
     await gw.async_start()
     return gw
 
