@@ -150,4 +150,5 @@ def _check_login(
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"status": "error", "error": message}, status=status, headers=headers)
+    body = json.dumps({"status": "error", "error": message}, separators=(",", ":"))
+    return web.Response(text=body, status=status, content_type="application/json", headers=headers)
