@@ -4,6 +4,7 @@ and that nothing of it is imported without a `web:` section."""
 from __future__ import annotations
 
 import base64
+import itertools
 import logging
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_history_keeps_at_most_the_last_hour_in_buckets() -> None:
     assert points[-1] == (now[0], float(4 * 3600 - 1))
     assert points[0][0] >= now[0] - WINDOW_SECONDS
     whole = points[:-1]  # each point is its bucket's last value; the newest bucket is open
-    gaps = {round(b[0] - a[0]) for a, b in zip(whole, whole[1:], strict=False)}
+    gaps = {round(b[0] - a[0]) for a, b in itertools.pairwise(whole)}
     assert gaps == {BUCKET_SECONDS}
 
 
