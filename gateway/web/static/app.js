@@ -181,9 +181,7 @@ function showState(id) {
     toggle.textContent = isOn(state) ? "On" : "Off";
   }
   const slider = row.querySelector('[data-action="brightness"]');
-  if (slider && document.activeElement !== slider && attributes.brightness != null) {
-    slider.value = attributes.brightness;
-  }
+  if (slider && document.activeElement !== slider) slider.value = attributes.brightness ?? 0;
 }
 
 function isOn(state) {
@@ -192,7 +190,9 @@ function isOn(state) {
 
 function stateText(entry) {
   const { state } = entry.state;
-  if (entry.info.domain === "button") return state && state !== "unknown" ? `pressed ${time(state)}` : "";
+  if (entry.info.domain === "button") {
+    return state && state !== "unknown" && state !== "unavailable" ? `pressed ${time(state)}` : "never pressed";
+  }
   if (entry.info.domain === "light" && state === "ON" && entry.state.attributes.brightness != null) {
     return `ON ${Math.round((entry.state.attributes.brightness / 255) * 100)} %`;
   }
@@ -233,7 +233,8 @@ function drawSpark(id) {
   const line = row?.querySelector(".spark polyline");
   if (!line) return;
   const points = (histories.get(id) || []).filter((p) => typeof p[1] === "number");
-  if (points.length < 2) { line.setAttribute("points", ""); return; }
+  if (points.length === 0) { line.setAttribute("points", ""); return; }
+  if (points.length === 1) { line.setAttribute("points", "0,10 100,10"); return; }
   const t0 = points[0][0], t1 = points[points.length - 1][0];
   const values = points.map((p) => p[1]);
   const low = Math.min(...values), high = Math.max(...values);
