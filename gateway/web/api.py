@@ -31,7 +31,7 @@ from .stream import PING_SECONDS, StreamHub, sse_message
 if TYPE_CHECKING:
     from ..config.model import Config
 
-__all__ = ["Api", "dumps", "state_json"]
+__all__ = ["Api", "StateCache", "dumps", "state_json"]
 
 _LOGGER = logging.getLogger(__name__)
 SSE_HEADERS: Final = {
@@ -57,6 +57,36 @@ def state_json(state: State) -> dict[str, Any]:
     }
 
 
+class StateCache:
+    """Each entity's state JSON, serialized once per change and shared by `/api/states`,
+    `/api/states/<id>`, the stream's events and its snapshots (a page polling `/api/states`
+    then costs a join, not 50 serializations)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+        self._all: bytes | None = None
+
+    def update(self, state: State) -> str:
+        text = dumps(state_json(state))
+        self._items[state.entity_id] = text
+        self._all = None
+        return text
+
+    def remove(self, entity_id: str) -> None:
+        self._items.pop(entity_id, None)
+        self._all = None
+
+    def get(self, entity_id: str) -> str | None:
+        return self._items.get(entity_id)
+
+    def all(self) -> bytes:
+        """Every state, by entity id, as one JSON list."""
+        if self._all is None:
+            joined = ",".join(self._items[entity_id] for entity_id in sorted(self._items))
+            self._all = f"[{joined}]".encode()
+        return self._all
+
+
 def _json(value: Any, status: int = 200) -> web.Response:
     return web.Response(text=dumps(value), status=status, content_type="application/json")
 
@@ -74,22 +104,24 @@ def invalid_message(exc: vol.Invalid) -> str:
 class Api:
     """The handlers, bound to one gateway and the web server's buffers."""
 
-    def __init__(self, gw: Gateway, hub: StreamHub, history: History, logs: LogBuffer) -> None:
+    def __init__(
+        self, gw: Gateway, cache: StateCache, hub: StreamHub, history: History, logs: LogBuffer
+    ) -> None:
         self.gw = gw
+        self.cache = cache
         self.hub = hub
         self.history = history
         self.logs = logs
 
     async def states(self, _request: web.Request) -> web.Response:
-        states = sorted(self.gw.states.async_all(), key=lambda state: state.entity_id)
-        return _json([state_json(state) for state in states])
+        return web.Response(body=self.cache.all(), content_type="application/json")
 
     async def state(self, request: web.Request) -> web.Response:
         entity_id = request.match_info["entity_id"]
-        state = self.gw.states.get(entity_id)
-        if state is None:
+        text = self.cache.get(entity_id)
+        if text is None:
             return _json({"error": f"unknown entity: {entity_id}"}, 404)
-        return _json(state_json(state))
+        return web.Response(text=text, content_type="application/json")
 
     async def history_of(self, request: web.Request) -> web.Response:
         entity_id = request.match_info["entity_id"]
@@ -136,9 +168,9 @@ class Api:
         response = web.StreamResponse(headers=SSE_HEADERS)
         await response.prepare(request)
         client = self.hub.async_open()  # no await until the snapshot: nothing falls between
-        states = [state_json(state) for state in self.gw.states.async_all()]
+        snapshot = sse_message("snapshot", self.cache.all().decode())
         try:
-            await response.write(b"retry: 2000\n" + sse_message("snapshot", dumps(states)))
+            await response.write(b"retry: 2000\n" + snapshot)
             while not client.closed:
                 try:
                     await asyncio.wait_for(client.wake.wait(), PING_SECONDS)

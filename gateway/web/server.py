@@ -20,7 +20,7 @@ from ..const import EVENT_GATEWAY_FINAL_WRITE, EVENT_STATE_CHANGED
 from ..core import Event, Gateway, callback
 from ..diagnostics import async_health_source
 from ..event_data import NoEventData, StateChangedData
-from .api import Api, dumps, state_json
+from .api import Api, StateCache, dumps
 from .history import History
 from .logbuffer import LogBuffer
 from .security import make_guard
@@ -61,7 +61,8 @@ class WebServer:
         self.hub = StreamHub()
         self.history = History(time.time)
         self.logs = LogBuffer()
-        self.api = Api(gw, self.hub, self.history, self.logs)
+        self.cache = StateCache()
+        self.api = Api(gw, self.cache, self.hub, self.history, self.logs)
         self.port = 0
         self._files: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
@@ -110,6 +111,7 @@ class WebServer:
 
     def _listen(self) -> None:
         for state in self.gw.states.async_all():
+            self.cache.update(state)
             self.history.record(state.entity_id, state.state)
         root = logging.getLogger()
         root.addHandler(self.logs)
@@ -123,15 +125,15 @@ class WebServer:
     def _async_on_state_changed(self, event: Event[StateChangedData]) -> None:
         entity_id, new = event.data["entity_id"], event.data["new_state"]
         if new is None:
+            self.cache.remove(entity_id)
             self.history.forget(entity_id)
-        else:
-            self.history.record(entity_id, new.state)
-        if not self.hub.has_clients:
+            if self.hub.has_clients:
+                self.hub.async_send(sse_message("remove", dumps({"entity_id": entity_id})))
             return
-        if new is None:
-            self.hub.async_send(sse_message("remove", dumps({"entity_id": entity_id})))
-        else:
-            self.hub.async_send(sse_message("state", dumps(state_json(new))))
+        text = self.cache.update(new)
+        self.history.record(entity_id, new.state)
+        if self.hub.has_clients:
+            self.hub.async_send(sse_message("state", text))
 
     @callback
     def _async_on_stop(self, _event: Event[NoEventData]) -> None:
