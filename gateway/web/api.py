@@ -165,6 +165,8 @@ class Api:
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """A snapshot of every state, then one `state` (or `remove`) event per change."""
+        if self.hub.full:
+            return _error(503, "too many open streams")
         response = web.StreamResponse(headers=SSE_HEADERS)
         await response.prepare(request)
         client = self.hub.async_open()  # no await until the snapshot: nothing falls between

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from ..config.web import WebConfig
+from ..config.web import WebConfig, is_loopback
 
 __all__ = [
     "LOCKOUT_SECONDS",
@@ -105,6 +105,10 @@ def make_guard(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if config.password is None and not is_loopback(_host_name(request.host)):
+            # Without a password the server is on loopback; another Host is a page elsewhere
+            # that rebound its DNS name to 127.0.0.1 to reach us.
+            return _error(403, "unexpected Host header")
         if _needs_login(config, request):
             refused = _check_login(config, request, limiter, clock())
             if refused is not None:
@@ -121,6 +125,12 @@ def make_guard(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
         return await handler(request)
 
     return guard
+
+
+def _host_name(host: str | None) -> str:
+    """`127.0.0.1:8080` → `127.0.0.1`, `[::1]:8080` → `::1`."""
+    name = urlsplit(f"//{host or ''}").hostname
+    return name or ""
 
 
 def _needs_login(config: WebConfig, request: web.Request) -> bool:

@@ -13,9 +13,10 @@ from typing import Final
 
 from ..core import callback
 
-__all__ = ["MAX_PENDING", "PING_SECONDS", "StreamClient", "StreamHub", "sse_message"]
+__all__ = ["MAX_CLIENTS", "MAX_PENDING", "PING_SECONDS", "StreamClient", "StreamHub", "sse_message"]
 
 MAX_PENDING: Final = 1000
+MAX_CLIENTS: Final = 32  # open streams at once; one more gets a 503
 PING_SECONDS: Final = 15.0  # a page that hears nothing for ~2.5 pings knows it lost the board
 
 
@@ -57,6 +58,10 @@ class StreamHub:
 
     def __len__(self) -> int:
         return len(self._clients)
+
+    @property
+    def full(self) -> bool:
+        return len(self._clients) >= MAX_CLIENTS
 
     @callback
     def async_open(self) -> StreamClient:
