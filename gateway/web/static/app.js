@@ -32,8 +32,17 @@ async function callService(domain, service, data) {
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
-    alert(`${domain}.${service}: ${body.error || response.status}`);
+    notify(`${domain}.${service}: ${body.error || response.status}`);
   }
+}
+
+let noticeTimer = 0;
+function notify(text) {
+  const notice = $("notice");
+  notice.textContent = text;
+  notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { notice.hidden = true; }, 8000);
 }
 
 // -- entities ------------------------------------------------------------------------------
@@ -52,6 +61,12 @@ async function loadInfo() {
   for (const e of info.entities) {
     if (e.domain === "sensor" && !histories.has(e.entity_id)) loadHistory(e.entity_id);
   }
+}
+
+let infoLoading = null;
+function refreshInfo() { // one request for a burst of new entities (a reload adds many)
+  if (!infoLoading) infoLoading = loadInfo().finally(() => { infoLoading = null; });
+  return infoLoading;
 }
 
 async function loadHistory(entityId) {
@@ -209,7 +224,10 @@ function removeEntity(id) {
 
 function applyState(data) {
   const entry = entities.get(data.entity_id);
-  if (!entry) { loadInfo().then(() => applyState(data)).catch(() => {}); return; }
+  if (!entry) {
+    refreshInfo().then(() => { if (entities.has(data.entity_id)) applyState(data); }).catch(() => {});
+    return;
+  }
   entry.state = data;
   showState(data.entity_id);
   if (entry.info.domain === "sensor") addPoint(data.entity_id, Date.now() / 1000, data.state);
@@ -251,7 +269,7 @@ function connect() {
   source.addEventListener("snapshot", async (event) => {
     heard();
     const states = JSON.parse(event.data);
-    try { await loadInfo(); } catch (error) { /* the next snapshot tries again */ }
+    try { await refreshInfo(); } catch (error) { /* the next snapshot tries again */ }
     for (const state of states) applyState(state);
   });
   source.addEventListener("state", (event) => { heard(); applyState(JSON.parse(event.data)); });
