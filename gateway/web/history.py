@@ -13,25 +13,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
-__all__ = ["BUCKET_SECONDS", "MAX_POINTS", "WINDOW_SECONDS", "History", "Point", "history_value"]
+__all__ = ["BUCKET_SECONDS", "MAX_POINTS", "WINDOW_SECONDS", "History", "Point"]
 
 WINDOW_SECONDS: Final = 3600.0
 MAX_POINTS: Final = 720
 BUCKET_SECONDS: Final = WINDOW_SECONDS / MAX_POINTS  # 5 s
 
-Value = float | str | None
-Point = tuple[float, Value]
-
-
-def history_value(state: str | None) -> Value:
-    """A number for a numeric state, None for unavailable/unknown/removed, else the string."""
-    if state is None or state in ("unavailable", "unknown", "None"):
-        return None
-    try:
-        number = float(state)
-    except ValueError:
-        return state
-    return number if math.isfinite(number) else None
+Point = tuple[float, str]  # (unix time, the state as the state machine has it)
 
 
 class History:
@@ -41,12 +29,12 @@ class History:
         self._now = now
         self._series: dict[str, deque[Point]] = {}
 
-    def record(self, entity_id: str, state: str | None) -> None:
+    def record(self, entity_id: str, state: str) -> None:
         now = self._now()
         series = self._series.get(entity_id)
         if series is None:
             series = self._series[entity_id] = deque(maxlen=MAX_POINTS)
-        point = (now, history_value(state))
+        point = (now, state)  # the state machine's own string: no copy per point
         if series and _bucket(series[-1][0]) == _bucket(now):
             series[-1] = point
         else:

@@ -6,12 +6,12 @@ checked with prometheus_client's parser in the tests; the daemon does not depend
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from ..const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from ..core import State
-from .history import history_value
 
 __all__ = ["CONTENT_TYPE", "render_metrics"]
 
@@ -76,8 +76,11 @@ def _header(name: str, kind: str, text: str) -> Iterator[str]:
 def _numeric(state: str) -> float | None:
     if state in _ON_OFF:
         return _ON_OFF[state]
-    value = history_value(state)
-    return value if isinstance(value, float) else None
+    try:
+        value = float(state)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _labels(state: State) -> str:

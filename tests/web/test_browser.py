@@ -101,7 +101,7 @@ async def test_a_pin_edge_from_a_foreign_thread_appears_without_reload(
     assert points  # the sparkline drew the counts
     server = async_get_server(board.gw)
     assert server is not None
-    assert server.history.points("sensor.water")[-1][1] == 3.0
+    assert server.history.points("sensor.water")[-1][1] == "3"
     await in_thread(browser.driver.set_window_size, *PHONE)
     assert await in_thread(
         browser.script, "return document.documentElement.scrollWidth <= window.innerWidth"

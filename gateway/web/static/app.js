@@ -73,7 +73,7 @@ async function loadHistory(entityId) {
   histories.set(entityId, []);
   try {
     const points = await getJson(`/api/history/${encodeURIComponent(entityId)}`);
-    histories.set(entityId, points);
+    histories.set(entityId, points.map(([when, state]) => [when, numeric(state)]));
     drawSpark(entityId);
   } catch (error) { /* the stream fills it from now on */ }
 }
@@ -238,12 +238,17 @@ function applyState(data) {
 function addPoint(id, when, state) {
   const points = histories.get(id);
   if (!points) return;
-  const value = Number.isFinite(Number.parseFloat(state)) ? Number.parseFloat(state) : null;
+  const value = numeric(state);
   const last = points[points.length - 1];
   if (last && Math.floor(last[0] / BUCKET) === Math.floor(when / BUCKET)) points.pop();
   points.push([when, value]);
   while (points.length > MAX_POINTS || (points.length && points[0][0] < when - HOUR)) points.shift();
   drawSpark(id);
+}
+
+function numeric(state) {
+  const value = Number.parseFloat(state);
+  return Number.isFinite(value) ? value : null;
 }
 
 function drawSpark(id) {
