@@ -174,8 +174,9 @@ class Api:
         try:
             await response.write(b"retry: 2000\n" + snapshot)
             while not client.closed:
-                try:
-                    await asyncio.wait_for(client.wake.wait(), PING_SECONDS)
+                try:  # asyncio.timeout, not wait_for: no task of its own per wake-up (3.11)
+                    async with asyncio.timeout(PING_SECONDS):
+                        await client.wake.wait()
                 except TimeoutError:
                     await response.write(sse_message("ping", "{}"))
                     continue

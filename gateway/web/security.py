@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import logging
@@ -105,7 +106,7 @@ def make_guard(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if config.password is None and not is_loopback(_host_name(request.host)):
+        if config.password is None and not _loopback_host(request.host):
             # Without a password the server is on loopback; another Host is a page elsewhere
             # that rebound its DNS name to 127.0.0.1 to reach us.
             return _error(403, "unexpected Host header")
@@ -127,10 +128,15 @@ def make_guard(config: WebConfig, clock: Callable[[], float] = time.monotonic) -
     return guard
 
 
-def _host_name(host: str | None) -> str:
-    """`127.0.0.1:8080` → `127.0.0.1`, `[::1]:8080` → `::1`."""
-    name = urlsplit(f"//{host or ''}").hostname
-    return name or ""
+@functools.lru_cache(maxsize=64)
+def _loopback_host(host: str | None) -> bool:
+    """Whether a Host header (`127.0.0.1:8080`, `[::1]:80`, `localhost`) names this machine;
+    cached: every request asks, and a page sends the same few."""
+    try:
+        name = urlsplit(f"//{host or ''}").hostname
+    except ValueError:  # a malformed port or bracket
+        return False
+    return is_loopback(name or "")
 
 
 def _needs_login(config: WebConfig, request: web.Request) -> bool:
