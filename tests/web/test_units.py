@@ -4,6 +4,7 @@ and that nothing of it is imported without a `web:` section."""
 from __future__ import annotations
 
 import base64
+import importlib.util
 import itertools
 import logging
 from pathlib import Path
@@ -12,8 +13,11 @@ import pytest
 import voluptuous as vol
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.config import load_config
 from gateway.config.web import WebConfig, is_loopback, validate_web
 from gateway.core import State, _utcnow
+from gateway.exceptions import ConfigError
+from gateway.loader import resolve_platform_schema
 from gateway.web.history import BUCKET_SECONDS, MAX_POINTS, WINDOW_SECONDS, History
 from gateway.web.logbuffer import MAX_RECORDS, LogBuffer
 from gateway.web.metrics import render_metrics
@@ -156,3 +160,25 @@ def test_nothing_of_the_web_is_imported_without_a_web_section(tmp_path: Path) ->
     assert loaded.isdisjoint(WEB_MODULES), sorted(loaded & WEB_MODULES)
     path.write_text(path.read_text() + "web: {port: 0}\n")
     assert modules_loaded_by(LEAN_PROBE, str(path)) >= WEB_MODULES
+
+
+def test_the_web_extra_missing_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a)
+    )
+    with pytest.raises(vol.Invalid, match=r"pip install 'boardgate\[web\]'"):
+        validate_web({})
+
+
+def test_check_config_points_at_the_host(tmp_path: Path) -> None:
+    path = tmp_path / "boardgate.yaml"
+    path.write_text(
+        "switch:\n  - {platform: virtual, name: Spare}\nweb:\n  host: 0.0.0.0\n  port: 8080\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path, resolve_platform_schema)
+    assert info.value.errors == [
+        f"{path}:4:9: web.host: not a loopback address: set web.password to serve the page "
+        "on the network"
+    ]
