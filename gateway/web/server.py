@@ -101,7 +101,7 @@ class WebServer:
         app.router.add_get("/api/states", api.states)
         app.router.add_get("/api/states/{entity_id}", api.state)
         app.router.add_post("/api/services/{domain}/{service}", api.call_service)
-        app.router.add_get("/api/stream", api.stream)
+        app.router.add_get("/api/stream", api.stream, allow_head=False)
         app.router.add_get("/api/history/{entity_id}", api.history_of)
         app.router.add_get("/api/health", api.health)
         app.router.add_get("/api/logs", api.logs_tail)

@@ -74,6 +74,13 @@ async def test_the_page_lists_entities_and_a_click_drives_the_pin(
         )
     )
     await in_thread(browser.wait_state, "light.strip", "ON 100 %")
+
+    await in_thread(browser.click, "button.gate", "press")
+    await in_thread(browser.wait_state, "button.gate", "pressed")
+    assert board.pin(23).state == 1  # the pulse is on until the (fake) clock moves on
+    await in_thread(browser.click, "automation.door_light", "toggle")
+    await in_thread(browser.wait_state, "automation.door_light", "off")
+    assert board.gw.states.get("automation.door_light").state == "off"  # type: ignore[union-attr]
     await in_thread(browser.wait, lambda: browser.text("health") != "")
     await in_thread(browser.wait, lambda: "Web page at" in browser.text("logs"))
     await in_thread(browser.screenshot, artifacts_dir / "page-desktop.png")  # type: ignore[operator]
