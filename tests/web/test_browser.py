@@ -116,6 +116,24 @@ async def test_a_pin_edge_from_a_foreign_thread_appears_without_reload(
     await in_thread(browser.screenshot, artifacts_dir / "page-phone.png")  # type: ignore[operator]
 
 
+async def test_an_unavailable_entity_is_greyed_out_and_its_controls_disabled(
+    web_board: WebBoard, browser: Browser
+) -> None:
+    board = web_board
+    await in_thread(page_ready, browser, board.url)
+    board.gw.states.async_set("switch.relay", "unavailable")  # as a hung driver would leave it
+    await in_thread(browser.wait_state, "switch.relay", "unavailable")
+    row = await in_thread(browser.row, "switch.relay")
+    assert "unavailable" in await in_thread(row.get_attribute, "class")
+    assert float(await in_thread(row.value_of_css_property, "opacity")) < 0.5
+    toggle = await in_thread(browser.control, "switch.relay", "toggle")
+    assert not await in_thread(toggle.is_enabled)
+    light = await in_thread(browser.control, "light.strip", "toggle")
+    assert await in_thread(light.is_enabled)  # the others are untouched
+    board.gw.states.async_set("switch.relay", "OFF")
+    await in_thread(browser.wait, lambda: toggle.is_enabled())
+
+
 async def test_the_page_works_with_the_broker_stopped(
     web_board: WebBoard, browser: Browser
 ) -> None:
