@@ -134,14 +134,7 @@ async def _async_reload_automations(gw: Gateway, new: Config) -> None:
 
 def _keep_restart_sections(running: Config, new: Config) -> Config:
     """The new config, except for the sections that only a restart applies."""
-    return replace(
-        new,
-        core=running.core,
-        mqtt=running.mqtt,
-        gpio=running.gpio,
-        serial=running.serial,
-        web=running.web,
-    )
+    return replace(new, **{section: getattr(running, section) for section in RESTART_SECTIONS})
 
 
 async def async_reload_from_file(gw: Gateway) -> ReloadPlan:
