@@ -133,7 +133,9 @@ async def test_history_health_and_logs(
     assert health["mqtt"]["connected"] is True
     logs = await get_json(http, daemon.api("api/logs"))
     assert 0 < len(logs) <= 200
-    assert any(record["message"].startswith("Web page at") for record in logs)
+    messages = [record["message"] for record in logs]
+    assert any(message.startswith("Web page at") for message in messages)
+    assert "GPIO pin factory: mock" in messages  # the whole start-up: the web comes up first
     assert set(logs[0]) == {"time", "level", "logger", "message"}
 
 
