@@ -37,6 +37,8 @@ async def async_setup_gateway(
     """
     gw = Gateway(clock=clock)
     gw.config = config
+    if config.web is not None:  # first: the page's log then shows the whole start-up
+        await async_setup_component(gw, "gateway.web", config.web)
     if gpio_lines is None:
         await async_setup_component(gw, "platforms.gpio", config.gpio)
     else:

@@ -15,13 +15,22 @@ import resource
 import statistics
 import time
 from collections import deque
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
-from .const import STATE_UNAVAILABLE
-from .core import Gateway, callback
+from .const import EVENT_GATEWAY_STOP, STATE_UNAVAILABLE
+from .core import Event, Gateway, callback
+from .gateway_data import DataKey
 from .state_store import DATA_STATE_DIR, StateDir
 
-__all__ = ["LoopLagMonitor", "health_snapshot", "read_rss_mb"]
+__all__ = [
+    "HealthSource",
+    "LoopLagMonitor",
+    "async_health",
+    "async_health_source",
+    "health_snapshot",
+    "read_rss_mb",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +77,42 @@ class LoopLagMonitor:
             "p50": round(statistics.median(self._samples) * 1000, 2),
             "max": round(max(self._samples) * 1000, 2),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSource:
+    """What the health figures are measured from: one per gateway, whoever shows them."""
+
+    lag: LoopLagMonitor
+    started_monotonic: float
+
+
+DATA_HEALTH: Final[DataKey[HealthSource]] = DataKey("health")
+
+
+@callback
+def async_health_source(gw: Gateway) -> HealthSource:
+    """The gateway's lag monitor and start time: made and started on first use (by the MQTT
+    bridge or the web server, whichever comes first), stopped with the gateway."""
+    source = gw.data.get(DATA_HEALTH)
+    if source is None:
+        source = HealthSource(LoopLagMonitor(gw.loop), time.monotonic())
+        gw.data[DATA_HEALTH] = source
+        source.lag.async_start()
+
+        @callback
+        def stop(_event: Event) -> None:
+            source.lag.async_stop()
+
+        gw.bus.async_listen_once(EVENT_GATEWAY_STOP, stop)
+    return source
+
+
+async def async_health(gw: Gateway, mqtt: dict[str, Any] | None) -> dict[str, Any]:
+    """The `bridge/health` data, also served at `/api/health` and behind `/metrics`."""
+    source = async_health_source(gw)
+    rss = read_rss_mb()  # in the loop: procfs never waits (see read_rss_mb)
+    return health_snapshot(gw, source.lag, source.started_monotonic, rss, mqtt)
 
 
 def read_rss_mb(statm: str = "/proc/self/statm") -> float:

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
+RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "web")
 _DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 
@@ -134,9 +134,7 @@ async def _async_reload_automations(gw: Gateway, new: Config) -> None:
 
 def _keep_restart_sections(running: Config, new: Config) -> Config:
     """The new config, except for the sections that only a restart applies."""
-    return replace(
-        new, core=running.core, mqtt=running.mqtt, gpio=running.gpio, serial=running.serial
-    )
+    return replace(new, **{section: getattr(running, section) for section in RESTART_SECTIONS})
 
 
 async def async_reload_from_file(gw: Gateway) -> ReloadPlan:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
+    from gateway.config.web import WebConfig
 
 __all__ = [
     "PARITIES",
@@ -170,6 +171,7 @@ class Config:
     serial: tuple[SerialPortConfig, ...] = ()
     entities: tuple[PlatformEntry, ...] = ()
     automations: tuple[AutomationConfig, ...] = ()
+    web: WebConfig | None = None  # None: no `web:` section, the web server is not loaded
 
 
 @dataclass(frozen=True, slots=True)

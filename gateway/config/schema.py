@@ -27,6 +27,7 @@ from gateway.config.model import (
     SerialPortConfig,
     TlsConfig,
 )
+from gateway.config.web import WEB_KEYS
 from gateway.domains.registry import CONFIG_DOMAINS
 
 __all__ = [
@@ -40,7 +41,15 @@ __all__ = [
     "validate_serial_port",
 ]
 
-TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *CONFIG_DOMAINS, "automation")
+TOP_LEVEL_KEYS: Final = (
+    "gateway",
+    "mqtt",
+    "gpio",
+    "serial",
+    *CONFIG_DOMAINS,
+    "automation",
+    "web",
+)
 
 _GATEWAY: Final = vol.Schema(
     {
@@ -172,6 +181,7 @@ SECTION_KEYS: Final = {
     "mqtt": _keys(_MQTT),
     "gpio": _keys(_GPIO),
     "serial": _keys(_SERIAL_PORT),
+    "web": WEB_KEYS,
 }
 """The keys each section accepts, to suggest one when a key is misspelt."""
 

@@ -31,6 +31,7 @@ from gateway.config.schema import (
     validate_mqtt,
     validate_serial_port,
 )
+from gateway.config.web import validate_web
 from gateway.config.yaml_loader import find_mark
 from gateway.domains.registry import CONFIG_DOMAINS
 
@@ -116,7 +117,8 @@ class _Checker:
         serial, serial_ids = self.serial_ports()
         entities = self.entities(resolve_schema, serial_ids, has_mqtt=mqtt is not None)
         automations = self.automations()
-        config = Config(self.path, core, mqtt, gpio, serial, entities, automations)
+        web = self.section("web", validate_web) if "web" in self.root else None
+        config = Config(self.path, core, mqtt, gpio, serial, entities, automations, web)
         if self.require_work and not self.issues and not does_something(config):
             self.report((), NOTHING_TO_RUN)
         return config

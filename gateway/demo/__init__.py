@@ -7,6 +7,7 @@ loopback port, simulated input activity, and a printed walkthrough of what to wa
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from hardware.sim import DemoBoard, mock_board, mock_pin
 from ..bootstrap import async_setup_gateway
 from ..config import load_config
 from ..const import EVENT_GATEWAY_STOP
-from ..core import Event, callback
+from ..core import Event, Gateway, callback
 from ..loader import resolve_platform_schema
 from ..runner import (
     async_act_on_early_signals,
@@ -95,6 +96,7 @@ async def _async_run_demo() -> int:
             board.stop()
 
         gw.bus.async_listen_once(EVENT_GATEWAY_STOP, stop_activity)
+        _print_web_address(gw)
         _print_walkthrough(broker)
         return await gw.async_wait_stopped()
     finally:
@@ -106,7 +108,8 @@ async def _async_run_demo() -> int:
 def _write_config(folder: Path, broker: DemoBroker, serial_port: str) -> Path:
     path = folder / "demo.yaml"
     path.write_text(
-        DEMO_CONFIG.format(
+        _web_section()
+        + DEMO_CONFIG.format(
             node_id=NODE_ID,
             state_dir=folder / "state",
             port=broker.port,
@@ -118,6 +121,21 @@ def _write_config(folder: Path, broker: DemoBroker, serial_port: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def _web_section() -> str:
+    """The page on a free loopback port, when the `web` extra is installed."""
+    return "web: {host: 127.0.0.1, port: 0}\n" if importlib.util.find_spec("aiohttp") else ""
+
+
+def _print_web_address(gw: Gateway) -> None:
+    if gw.config is None or gw.config.web is None:
+        return
+    from ..web import async_get_server  # the web extra is installed: the config has web:
+
+    server = async_get_server(gw)
+    if server is not None:
+        print(f"Web page: {server.url}", flush=True)
 
 
 def _print_walkthrough(broker: DemoBroker) -> None:

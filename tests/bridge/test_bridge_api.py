@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gateway import diagnostics
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
@@ -207,7 +208,7 @@ async def test_a_user_error_in_a_request_is_one_warning_line(
     rig: Rig, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A driver or the system saying no (here /proc unreadable) is not a bug: no traceback."""
-    monkeypatch.setattr(bridge_api, "read_rss_mb", _raise(OSError("/proc is not mounted")))
+    monkeypatch.setattr(diagnostics, "read_rss_mb", _raise(OSError("/proc is not mounted")))
     response = await rig.request("health", "{}")
     assert response == {"status": "error", "error": "/proc is not mounted"}
     assert _bridge_records(caplog) == [
@@ -218,7 +219,7 @@ async def test_a_user_error_in_a_request_is_one_warning_line(
 async def test_a_bug_in_a_request_is_logged_as_error_with_traceback(
     rig: Rig, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bridge_api, "health_snapshot", _raise(TypeError("bad argument")))
+    monkeypatch.setattr(diagnostics, "health_snapshot", _raise(TypeError("bad argument")))
     response = await rig.request("health", "{}")
     assert response == {"status": "error", "error": "bad argument"}
     assert _bridge_records(caplog) == [(logging.ERROR, "Bridge request failed", TypeError)]

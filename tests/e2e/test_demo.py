@@ -29,7 +29,7 @@ async def test_demo_runs_and_stops_on_ctrl_c(mqtt_probe_factory: Callable[..., A
     stderr_task = asyncio.ensure_future(process.stderr.read())
     try:
         walkthrough = await asyncio.wait_for(_read_until(process.stdout, "Ctrl-C"), START_TIMEOUT)
-        match = re.search(r"127\.0\.0\.1:(\d+)", walkthrough)
+        match = re.search(r"broker .+? on 127\.0\.0\.1:(\d+)", walkthrough)
         assert match, walkthrough
         probe: MqttProbe = await mqtt_probe_factory(int(match.group(1)))
         await probe.subscribe(f"{BASE}/#")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -29,7 +28,7 @@ from ...const import (
     __version__,
 )
 from ...core import Event, Gateway, callback
-from ...diagnostics import LoopLagMonitor, health_snapshot, read_rss_mb
+from ...diagnostics import async_health, async_health_source
 from ...domains.registry import DOMAINS
 from ...entity_component import async_get_component
 from ...event import async_track_time_interval
@@ -131,8 +130,6 @@ class Bridge:
         self.gw = gw
         self.core = core
         self.base = f"{mqtt.get_data(gw).node_base}/bridge"
-        self.lag = LoopLagMonitor(gw.loop)
-        self.started = time.monotonic()
         self._handlers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
             "health": self.async_health,
             "info": self._async_info_data,
@@ -141,7 +138,7 @@ class Bridge:
 
     @callback
     def async_start(self) -> None:
-        self.lag.async_start()
+        async_health_source(self.gw)  # loop lag is sampled from now on
         remove_request = mqtt.async_subscribe(
             self.gw, f"{self.base}/request/+", self._async_on_request, qos=1
         )
@@ -153,7 +150,6 @@ class Bridge:
 
         @callback
         def stop(_event: Event) -> None:
-            self.lag.async_stop()
             remove_request()
             cancel_health()
             remove_reload()
@@ -199,9 +195,7 @@ class Bridge:
     # -- health -----------------------------------------------------------------------------
 
     async def async_health(self) -> dict[str, Any]:
-        rss = read_rss_mb()  # in the loop: procfs never waits (see read_rss_mb)
-        stats = mqtt.async_get_stats(self.gw)
-        return health_snapshot(self.gw, self.lag, self.started, rss, asdict(stats))
+        return await async_health(self.gw, asdict(mqtt.async_get_stats(self.gw)))
 
     async def _async_health_tick(self, _now: float) -> None:
         payload = json.dumps(await self.async_health(), separators=(",", ":"))
