@@ -37,7 +37,7 @@ ADC_T, ADC_P = 519888, 415148
 
 def test_bmp280_datasheet_temperature_example() -> None:
     celsius, t_fine = compensate_temperature(ADC_T, DATASHEET)
-    assert t_fine == pytest.approx(128422.2869, abs=1e-4)  # the table's t_fine
+    assert t_fine == pytest.approx(128422.2869, abs=5e-4)  # the table's t_fine
     assert round(celsius, 2) == 25.08
 
 
