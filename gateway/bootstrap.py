@@ -37,6 +37,8 @@ async def async_setup_gateway(
     """
     gw = Gateway(clock=clock)
     gw.config = config
+    if config.i2c or config.expanders:  # before gpio: expander pins are gpio lines
+        await async_setup_component(gw, "platforms.i2c", config.i2c, config.expanders)
     if gpio_lines is None:
         await async_setup_component(gw, "platforms.gpio", config.gpio)
     else:

@@ -3,7 +3,7 @@
 Entities are compared by their entity id: an entry that is gone is removed, a new one is set up,
 one whose settings changed is removed and set up again, and an unchanged one is not touched (an
 output keeps its state and its pin). Sections that need a restart (`gateway`, `mqtt`, `gpio`,
-`serial`) are reported, not applied.
+`serial`, `i2c`, `expander`) are reported, not applied.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
+RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "i2c", "expanders")
 _DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 
@@ -135,7 +135,13 @@ async def _async_reload_automations(gw: Gateway, new: Config) -> None:
 def _keep_restart_sections(running: Config, new: Config) -> Config:
     """The new config, except for the sections that only a restart applies."""
     return replace(
-        new, core=running.core, mqtt=running.mqtt, gpio=running.gpio, serial=running.serial
+        new,
+        core=running.core,
+        mqtt=running.mqtt,
+        gpio=running.gpio,
+        serial=running.serial,
+        i2c=running.i2c,
+        expanders=running.expanders,
     )
 
 

@@ -40,7 +40,9 @@ __all__ = [
     "validate_serial_port",
 ]
 
-TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *DOMAINS, "automation")
+TOP_LEVEL_KEYS: Final = (
+    "gateway", "mqtt", "gpio", "serial", "i2c", "expander", *DOMAINS, "automation"
+)  # fmt: skip
 
 _GATEWAY: Final = vol.Schema(
     {

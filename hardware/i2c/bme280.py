@@ -2,7 +2,7 @@
 
 Datasheets: BME280 rev 1.23 §4.2 and §8.1; BMP280 rev 1.19 §3.11. The chip id (register 0xD0)
 says which part it is: 0x60 BME280, 0x56-0x58 BMP280. Each read starts one forced-mode
-measurement (oversampling ×1, ~10 ms), waits for it, then reads the ADC values and turns them
+measurement (oversampling x1, ~10 ms), waits for it, then reads the ADC values and turns them
 into units with the part's own calibration registers (the double-precision formulas of the
 datasheets). Wiring: SDA to GPIO2, SCL to GPIO3, 3.3 V; SDO low = address 0x76, high = 0x77.
 """
@@ -38,7 +38,7 @@ REG_CTRL_MEAS: Final = 0xF4
 REG_DATA: Final = 0xF7  # press[3], temp[3], hum[2]
 BME280_CHIP_ID: Final = 0x60
 BMP280_CHIP_IDS: Final = (0x56, 0x57, 0x58)
-FORCED_X1: Final = 0b001_001_01  # osrs_t ×1, osrs_p ×1, forced mode
+FORCED_X1: Final = 0b001_001_01  # osrs_t x1, osrs_p x1, forced mode
 STATUS_MEASURING: Final = 0x08
 SKIPPED: Final = 0x80000  # what a skipped (or never run) measurement reads
 MEASURE_TIMEOUT: Final = 0.05

@@ -10,6 +10,7 @@ acknowledges, 5 on some adapters) becomes `I2CBusError`; the bus is reopened on 
 
 from __future__ import annotations
 
+import contextlib
 import errno as errno_codes
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -110,10 +111,8 @@ class BusHandle:
     def _drop(self) -> None:
         bus, self._bus = self._bus, None
         if bus is not None:
-            try:
+            with contextlib.suppress(OSError):  # a broken descriptor is gone either way
                 bus.close()
-            except OSError:
-                pass  # closing a broken descriptor; it is gone either way
 
     def close(self) -> None:
         """Close the bus (idempotent). Blocking."""

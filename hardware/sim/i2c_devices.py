@@ -96,7 +96,7 @@ class Bme280Model(RegisterDevice):
 
 
 class Bh1750Model(SimDevice):
-    """A BH1750: reads return the count of `illuminance` (lx × 1.2)."""
+    """A BH1750: reads return the count of `illuminance` (lx * 1.2)."""
 
     def __init__(self, illuminance: float = 300.0) -> None:
         self.illuminance = illuminance
