@@ -42,6 +42,11 @@ class PolledPart:
         self._failing = False
         self.reads = 0
 
+    @property
+    def hung_read(self) -> asyncio.Future[dict[str, float]] | None:
+        """The read that timed out and has not returned yet (None when there is none)."""
+        return self._hung if self._hung is not None and not self._hung.done() else None
+
     async def async_read(self) -> dict[str, float]:
         """The part's values; raises PartUnavailable."""
         now = self._gw.clock.time()

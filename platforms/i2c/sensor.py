@@ -146,6 +146,11 @@ class I2CSensor(SensorEntity):
             "address": f"0x{address:02x}",
         }
 
+    @property
+    def part(self) -> PolledPart:
+        """The part this quantity comes from (shared with the part's other entities)."""
+        return self._part
+
     async def async_update(self) -> None:
         try:
             values = await self._part.async_read()
