@@ -190,7 +190,8 @@ async def test_a_hung_bus_times_out_without_stalling_the_other_bus(
         ),
         (
             "i2c: [{id: main, bus: 1}]\n"
-            "sensor: [{platform: i2c, i2c_id: main, model: bh1750, name: A, quantities: [power]}]\n",
+            "sensor: [{platform: i2c, i2c_id: main, model: bh1750, name: A,"
+            " quantities: [power]}]\n",
             "sensor.0.quantities.0: a bh1750 measures illuminance",
         ),
         (
