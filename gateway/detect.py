@@ -36,17 +36,9 @@ def run_detect(config: Config | None, root: Path | None) -> int:
 def _simulated_buses(config: Config | None) -> dict[str, I2CBus]:
     if config is None or not config.i2c:
         return {}
-    from hardware.sim.i2c_bus import SimulatedI2CBus
-    from hardware.sim.i2c_devices import make_device
+    from hardware.sim.i2c_devices import build_bus
 
-    buses: dict[str, I2CBus] = {}
-    for bus_config in config.i2c:
-        if bus_config.simulated:
-            bus = SimulatedI2CBus(bus_config.id)
-            for device in bus_config.devices:
-                bus.add(device.address, make_device(device.model, device.values, device.registers))
-            buses[bus_config.id] = bus
-    return buses
+    return {bus.id: build_bus(bus.id, bus.devices) for bus in config.i2c if bus.simulated}
 
 
 def format_report(sections: list[Section]) -> str:

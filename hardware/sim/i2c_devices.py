@@ -9,12 +9,12 @@ against the datasheets' worked examples, not against these models.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, Protocol
 
 from hardware.i2c import ads1x15, bme280, sht4x
 
-from .i2c_bus import RegisterDevice, SimDevice
+from .i2c_bus import RegisterDevice, SimDevice, SimulatedI2CBus
 
 __all__ = [
     "MODELS",
@@ -25,6 +25,7 @@ __all__ = [
     "Mcp23017Model",
     "Pcf857xModel",
     "Sht4xModel",
+    "build_bus",
     "make_device",
 ]
 
@@ -321,3 +322,24 @@ def make_device(
             data = value if isinstance(value, list | tuple) else [value]
             device.set_block(register, data)
     return device
+
+
+class DeviceSpec(Protocol):
+    """One device of a `bus: simulated` entry (the config's `SimDeviceConfig` is one)."""
+
+    @property
+    def address(self) -> int: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def values(self) -> Mapping[str, Any]: ...
+    @property
+    def registers(self) -> Mapping[int, tuple[int, ...]]: ...
+
+
+def build_bus(name: str, devices: Iterable[DeviceSpec]) -> SimulatedI2CBus:
+    """A simulated bus with `devices` at their addresses."""
+    bus = SimulatedI2CBus(name)
+    for device in devices:
+        bus.add(device.address, make_device(device.model, device.values, device.registers))
+    return bus

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -54,14 +54,25 @@ class I2CRuntime:
 
 
 async def async_setup(
-    gw: Gateway, buses: Sequence[I2CBusConfig], expanders: Sequence[ExpanderConfig] = ()
+    gw: Gateway,
+    buses: Sequence[I2CBusConfig],
+    expanders: Sequence[ExpanderConfig] = (),
+    *,
+    simulated: Mapping[str, SimulatedI2CBus] | None = None,
 ) -> None:
+    """Set up the buses and expanders; `simulated` (the demo's) replaces the simulated buses
+    of the same ids that would be built from the config."""
     runtime = I2CRuntime()
     for config in buses:
-        if config.simulated:
-            simulated = await gw.async_add_executor_job(_simulated_bus, config)
-            runtime.simulated[config.id] = simulated
-            runtime.buses[config.id] = BusHandle(config.id, functools.partial(_same, simulated))
+        if simulated is not None and config.id in simulated:
+            runtime.simulated[config.id] = simulated[config.id]
+            runtime.buses[config.id] = BusHandle(
+                config.id, functools.partial(_same, simulated[config.id])
+            )
+        elif config.simulated:
+            bus = await gw.async_add_executor_job(_simulated_bus, config)
+            runtime.simulated[config.id] = bus
+            runtime.buses[config.id] = BusHandle(config.id, functools.partial(_same, bus))
         else:
             assert isinstance(config.bus, int)
             runtime.buses[config.id] = BusHandle(config.id, open_smbus2(config.bus))
@@ -82,12 +93,9 @@ def _same(bus: SimulatedI2CBus) -> SimulatedI2CBus:
 
 def _simulated_bus(config: I2CBusConfig) -> SimulatedI2CBus:
     """Blocking only because the device models are imported here (first use)."""
-    from hardware.sim.i2c_devices import make_device
+    from hardware.sim.i2c_devices import build_bus
 
-    bus = SimulatedI2CBus(config.id)
-    for device in config.devices:
-        bus.add(device.address, make_device(device.model, device.values, device.registers))
-    return bus
+    return build_bus(config.id, config.devices)
 
 
 def get_runtime(gw: Gateway) -> I2CRuntime:
