@@ -65,8 +65,11 @@ def _unique(
     return found
 
 
-def expander_pin_problem(pin: tuple[str, int], expanders: tuple[ExpanderConfig, ...]) -> str | None:
-    """What is wrong with `<expander>:<bit>`: an undeclared expander, a bit it lacks."""
+def expander_pin_problem(
+    entry: PlatformEntry, pin: tuple[str, int], expanders: tuple[ExpanderConfig, ...]
+) -> str | None:
+    """What is wrong with `<expander>:<bit>` for `entry`: an undeclared expander, a bit it
+    lacks, a PWM output (a light), a pull the expander does not have."""
     name, bit = pin
     expander = next((each for each in expanders if each.id == name), None)
     if expander is None:
@@ -75,6 +78,13 @@ def expander_pin_problem(pin: tuple[str, int], expanders: tuple[ExpanderConfig, 
     count = EXPANDER_PINS[expander.model]
     if bit >= count:
         return f"a {expander.model} has {count} pins (0-{count - 1})"
+    if entry.domain == "light":
+        return "expander pins have no PWM: use a board pin for a light"
+    pull = getattr(entry.config, "pull_up", "up")
+    if pull == "down":
+        return f"a {expander.model} has no pull-downs (pull_up: true, or floating)"
+    if pull == "floating" and expander.model != "mcp23017":
+        return f"{expander.model} inputs are always pulled up (pull_up: true)"
     return None
 
 

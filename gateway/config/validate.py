@@ -333,7 +333,7 @@ class _Checker:
         if pin is not None and (on_expander := split_expander_pin(pin)) is not None:
             from gateway.config.i2c_sections import expander_pin_problem
 
-            problem = expander_pin_problem(on_expander, self.expander_configs or ())
+            problem = expander_pin_problem(entry, on_expander, self.expander_configs or ())
             if problem is not None:
                 self.report((*path, "pin"), problem)
                 return False

@@ -130,6 +130,7 @@ class I2CSensor(SensorEntity):
             name=f"{config.name} {quantity.key.capitalize()}",
         )
         self.set_identity(DOMAIN, own)
+        self.entry_entity_id = f"{DOMAIN}.{config.id}"
         self._part = part
         self._key = quantity.key
         self._attr_scan_interval = config.scan_interval

@@ -189,6 +189,23 @@ async def test_config_errors(tmp_path: Path, change: tuple[str, str], message: s
     assert any(message in line for line in errors), errors
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('light: [{platform: gpio, name: Strip, pin: "ext1:6"}]\n',
+         "light.0.pin: expander pins have no PWM"),
+        ('binary_sensor: [{platform: gpio, name: Low, pin: "ext1:5", pull_up: false}]\n',
+         "binary_sensor.0.pin: a pcf8574 has no pull-downs"),
+        ('binary_sensor: [{platform: gpio, name: F, pin: "ext1:5", pull_up: floating,'
+         " active_state: high}]\n", "binary_sensor.0.pin: pcf8574 inputs are always pulled up"),
+    ],
+)  # fmt: skip
+async def test_what_an_expander_pin_cannot_do(tmp_path: Path, extra: str, message: str) -> None:
+    header = config_text("pcf8574", False).split("binary_sensor:")[0]
+    errors = await write_and_load(tmp_path, header + extra)
+    assert any(message in line for line in errors), errors
+
+
 async def test_a_pcf8574_has_eight_pins(tmp_path: Path) -> None:
     text = config_text("pcf8574", False).replace('"ext1:7"', '"ext1:P17"')
     errors = await write_and_load(tmp_path, text)

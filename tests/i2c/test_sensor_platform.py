@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from gateway.config import load_config
 from gateway.entity_component import async_get_component
 from gateway.exceptions import ConfigError
 from gateway.loader import resolve_platform_schema
+from gateway.reload import async_reload
 from gateway.mqtt.publishers.discovery_payloads import DiscoveryNode, build_device_config
 from gateway.mqtt.publishers.ha_discovery import describe
 from hardware.sim.i2c_devices import Bme280Model, Sht4xModel
@@ -210,12 +212,26 @@ async def test_a_hung_bus_times_out_without_stalling_the_other_bus(
         ("i2c: [{id: main, bus: 1}, {id: main, bus: 2}]\n", "i2c.1.id: duplicate i2c id"),
     ],
 )
-async def test_config_errors(tmp_path: object, text: str, message: str) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+async def test_config_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "c.yaml"
     await in_thread(path.write_text, text + "switch: [{platform: virtual, name: X}]\n")
     with pytest.raises(ConfigError) as caught:
         await in_thread(load_config, path, resolve_platform_schema)
     assert any(message in line for line in caught.value.errors), caught.value.errors
+
+
+async def test_reload_removes_and_adds_every_entity_of_a_part(
+    start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    gw = await start_gateway(BME)
+    assert gw.config is not None
+    path = tmp_path / "new.yaml"
+    text = BME.replace("name: Attic, scan_interval: 30", "name: Loft, scan_interval: 30")
+    await in_thread(path.write_text, f"gateway: {{node_id: bench, state_dir: {tmp_path}}}\n" + text)
+    new = await in_thread(load_config, path, resolve_platform_schema)
+    plan = await async_reload(gw, new)
+    assert plan.removed == ("sensor.attic",)
+    assert gw.states.get("sensor.attic_temperature") is None
+    assert gw.states.get("sensor.attic_pressure") is None
+    assert state(gw, "sensor.loft_temperature") == "21.5"
+    assert state(gw, "sensor.loft_humidity") == "45.0"
