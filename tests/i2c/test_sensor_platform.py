@@ -12,9 +12,9 @@ from gateway.config import load_config
 from gateway.entity_component import async_get_component
 from gateway.exceptions import ConfigError
 from gateway.loader import resolve_platform_schema
-from gateway.reload import async_reload
 from gateway.mqtt.publishers.discovery_payloads import DiscoveryNode, build_device_config
 from gateway.mqtt.publishers.ha_discovery import describe
+from gateway.reload import async_reload
 from hardware.sim.i2c_devices import Bme280Model, Sht4xModel
 from platforms.i2c.sensor import I2CSensor
 from tests.helpers import in_thread
