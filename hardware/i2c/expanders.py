@@ -28,6 +28,7 @@ from typing import Final
 from ..errors import HardwareError
 from ..gpio.lines import DigitalInput, DigitalOutput, EdgeCallback, GpioLine, Pull
 from .bus import BusHandle, I2CBus
+from .errors import I2CError
 
 __all__ = [
     "EXPANDER_PINS",
@@ -91,7 +92,10 @@ class Expander:
         self._inputs[pin] = line
         with self._handle.transaction() as bus:
             self._configure(bus)
-            self._port = self._read_port(bus)
+            port = self._read_port(bus)
+            # only this pin's bit: a change of another input not yet polled must stay pending
+            known = port if self._port is None else self._port
+            self._port = (known & ~(1 << pin)) | (port & (1 << pin))
         return line
 
     def output(self, pin: int, *, active_high: bool, initial: bool) -> ExpanderOutput:
@@ -125,17 +129,23 @@ class Expander:
     # --- port access --------------------------------------------------------------------
 
     def write_pin(self, pin: int, level: bool) -> None:
-        with self._handle.transaction() as bus:
-            self._set_latch_bit(pin, level)
-            self._write_latch(bus)
+        self._set_latch_bit(pin, level)  # kept even if the write fails: set up again later
+        try:
+            with self._handle.transaction() as bus:
+                if not self._configured:
+                    self._configure(bus)
+                self._write_latch(bus)
+        except I2CError:
+            self._configured = False
+            raise
 
     def latch_level(self, pin: int) -> bool:
         return bool(self._latch >> pin & 1)
 
     def read_pin(self, pin: int) -> bool:
+        """The pin's level now (the polled port is left alone: its edges stay pending)."""
         with self._handle.transaction() as bus:
-            self._port = self._read_port(bus)
-            return bool(self._port >> pin & 1)
+            return bool(self._read_port(bus) >> pin & 1)
 
     def poll(self) -> None:
         """Read the port once and tell each input whose level changed (in this thread).
@@ -144,15 +154,20 @@ class Expander:
         during an outage is reported once the reads succeed again.
         """
         with self._poll_lock:
-            with self._handle.transaction() as bus:
-                if not self._configured:
-                    self._configure(bus)
-                port = self._read_port(bus)
-            before, self._port = self._port, port
+            try:
+                with self._handle.transaction() as bus:
+                    if not self._configured:
+                        self._configure(bus)
+                    port = self._read_port(bus)
+                    before, self._port = self._port, port
+                    inputs = list(self._inputs.items())
+            except I2CError:
+                self._configured = False  # unplugged: it may come back reset, set it up again
+                raise
             if before is None:
                 return
             changed = (before ^ port) & self._inputs_mask
-            for pin, line in list(self._inputs.items()):
+            for pin, line in inputs:
                 if changed >> pin & 1:
                     line.notify(bool(port >> pin & 1))
 

@@ -210,3 +210,24 @@ async def test_a_pcf8574_has_eight_pins(tmp_path: Path) -> None:
     text = config_text("pcf8574", False).replace('"ext1:7"', '"ext1:P17"')
     errors = await write_and_load(tmp_path, text)
     assert any("sensor.0.pin: a pcf8574 has 8 pins (0-7)" in line for line in errors), errors
+
+
+async def test_an_expander_that_comes_back_reset_is_set_up_again(
+    start_gateway: StartGateway,
+) -> None:
+    gw = await start_gateway(config_text("mcp23017", False))
+    bus = sim_bus(gw)
+    old = bus.devices[0x20]
+    assert isinstance(old, Mcp23017Model)
+    assert old.output_level(0) is True  # the relay (active low) is off: A0 high
+    bus.vanish(0x20)
+    await advance(gw, 0.05)
+    fresh = Mcp23017Model()  # power-on state: every pin an input, latch 0
+    bus.add(0x20, fresh)
+    bus.restore(0x20)
+    await advance(gw, 0.05)
+    assert fresh.registers[Mcp23017Model.IODIR] & 0b11 == 0  # A0, A1 outputs again
+    assert fresh.output_level(0) is True
+    fresh.set_input(8, False)
+    await advance(gw, 0.05)
+    assert state(gw, "binary_sensor.button") == "ON"
