@@ -21,7 +21,7 @@ import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from gateway.config.i2c_config import ExpanderConfig, I2CBusConfig
 from gateway.const import EVENT_GATEWAY_FINAL_WRITE, EVENT_GATEWAY_STOP
@@ -30,9 +30,11 @@ from gateway.exceptions import GatewayError
 from gateway.gateway_data import DataKey
 from hardware.gpio import GpioLine
 from hardware.i2c import BusHandle, open_smbus2
-from hardware.i2c.expander_watch import ExpanderWatch
-from hardware.i2c.expanders import Expander, make_expander
-from hardware.sim.i2c_bus import SimulatedI2CBus
+
+if TYPE_CHECKING:  # expanders and simulated buses are imported only when configured
+    from hardware.i2c.expander_watch import ExpanderWatch
+    from hardware.i2c.expanders import Expander
+    from hardware.sim.i2c_bus import SimulatedI2CBus
 
 __all__ = ["DATA_I2C", "I2CRuntime", "async_setup", "get_bus", "get_runtime"]
 
@@ -76,6 +78,8 @@ async def async_setup(
         else:
             assert isinstance(config.bus, int)
             runtime.buses[config.id] = BusHandle(config.id, open_smbus2(config.bus))
+    if expanders:
+        from hardware.i2c.expanders import make_expander
     for expander in expanders:
         handle = runtime.buses[expander.i2c_id]
         runtime.expanders[expander.id] = make_expander(

@@ -53,7 +53,9 @@ class PolledPart:
         if self._last is not None and now - self._last[0] < self._fresh_for:
             return self._last[1]
         if self._reading is None:
-            self._reading = asyncio.ensure_future(self._async_read_once())
+            self._reading = self._gw.async_create_task(
+                self._async_read_once(), name=f"read {self.label}"
+            )
             self._reading.add_done_callback(self._forget)
         return await asyncio.shield(self._reading)
 

@@ -80,7 +80,9 @@ async def test_expander_pins_work_as_board_pins(
 
     assert state(gw, "binary_sensor.button") == "OFF"
     polls = watch.polls
-    model.set_input(button, False)  # pressed: the pulled-up pin goes low
+    # pressed: the pulled-up pin goes low; from a foreign thread, as a wire would (the INT
+    # edge then arrives in that thread and must hand off to the loop)
+    await in_thread(model.set_input, button, False)
     await settle(gw, interrupt)
     assert state(gw, "binary_sensor.button") == "ON"
     assert watch.polls == polls + 1  # one port read per edge
@@ -231,3 +233,35 @@ async def test_an_expander_that_comes_back_reset_is_set_up_again(
     fresh.set_input(8, False)
     await advance(gw, 0.05)
     assert state(gw, "binary_sensor.button") == "ON"
+
+
+OPTIONS = """\
+gpio: {pin_factory: mock}
+i2c: [{id: sim, bus: simulated, devices: [{address: 0x20, model: mcp23017}]}]
+expander: [{id: ext1, model: mcp23017, i2c_id: sim, address: 0x20}]
+switch:
+  - {platform: gpio, name: Kept, pin: "ext1:A0", initial: "on", on_stop: "on"}
+  - {platform: gpio, name: Dropped, pin: "ext1:A1", initial: "on", on_stop: "off"}
+binary_sensor:
+  - {platform: gpio, name: Inverted, pin: "ext1:B0", pull_up: true, invert: true}
+  - {platform: gpio, name: Floating, pin: "ext1:B1", pull_up: floating, active_state: high}
+"""
+
+
+async def test_initial_on_stop_invert_and_floating_inputs(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(OPTIONS)
+    model = sim_bus(gw).devices[0x20]
+    assert isinstance(model, Mcp23017Model)
+    assert state(gw, "switch.kept") == "ON"
+    assert model.output_level(0) is True
+    assert model.output_level(1) is True
+    assert state(gw, "binary_sensor.inverted") == "ON"  # not pressed (high), inverted
+    assert state(gw, "binary_sensor.floating") == "ON"  # high, active high
+    assert model.registers[Mcp23017Model.GPPU + 1] == 0b01  # pull-up on B0 only
+    model.set_input(9, False)
+    await advance(gw, 0.05)
+    assert state(gw, "binary_sensor.floating") == "OFF"
+    await gw.async_stop()
+    assert model.output_level(0) is True  # on_stop: on, kept driving
+    assert model.output_level(1) is False  # on_stop: off
+    assert model.registers[Mcp23017Model.IODIR] & 0b01 == 0  # A0 still an output
