@@ -18,6 +18,7 @@ later read succeeds. Models, addresses and wiring: README, "I²C sensors".
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -48,6 +49,7 @@ from hardware.i2c.models import SENSOR_MODELS, DriverOptions, make_driver
 from . import get_bus
 from .part import PartUnavailable, PolledPart
 
+_LOGGER = logging.getLogger(__name__)
 DOMAIN = "sensor"
 MODELS: Final = tuple(SENSOR_MODELS)
 DEFAULT_ADDRESSES: Final = {
@@ -158,8 +160,17 @@ class I2CSensor(SensorEntity):
         except PartUnavailable:
             self._attr_available = False
             return
+        value = values.get(self._key)
+        if value is None:  # `model: bme280` on a BMP280: no humidity
+            if self._attr_available:
+                _LOGGER.warning(
+                    "%s: %s measures no %s; unavailable", self.entity_id, self._part.label,
+                    self._key,
+                )  # fmt: skip
+            self._attr_available = False
+            return
         self._attr_available = True
-        self._attr_native_value = values[self._key]
+        self._attr_native_value = value
 
 
 def make_entities(gw: Gateway, config: I2CPartConfig) -> list[I2CSensor]:

@@ -235,3 +235,18 @@ async def test_reload_removes_and_adds_every_entity_of_a_part(
     assert gw.states.get("sensor.attic_pressure") is None
     assert state(gw, "sensor.loft_temperature") == "21.5"
     assert state(gw, "sensor.loft_humidity") == "45.0"
+
+
+async def test_a_bmp280_configured_as_bme280_has_no_humidity(
+    start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = await start_gateway(
+        "i2c: [{id: sim, bus: simulated, devices: [{address: 0x77, model: bmp280,"
+        " temperature: 18.5, pressure: 1001}]}]\n"
+        "sensor: [{platform: i2c, i2c_id: sim, model: bme280, address: 0x77, name: Box}]\n"
+    )
+    assert state(gw, "sensor.box_temperature") == "18.5"
+    assert state(gw, "sensor.box_pressure") == "1001.0"
+    assert state(gw, "sensor.box_humidity") == "unavailable"
+    await advance(gw, 60)
+    assert caplog.text.count("measures no humidity") == 1
