@@ -69,7 +69,7 @@ def _i2c(
             continue
         buses.append((f"bus{number}", f"{{id: bus{number}, bus: {number}}}", bus, str(device)))
     for name, bus in simulated.items():
-        buses.append((name, f"{{id: {name}, bus: simulated, ...}}", bus, f"simulated bus {name}"))
+        buses.append((name, "", bus, f"simulated bus {name}"))  # declared in the config
     if not buses:
         section.lines.append("no I²C bus (enable it: dtparam=i2c_arm=on, then reboot)")
     sensors: list[str] = []
@@ -83,7 +83,8 @@ def _i2c(
                 bus.close()
         addresses = ", ".join(f"0x{f.address:02X}" for f in found) or "nothing answered"
         section.lines.append(f"{label} (id {bus_id}): {addresses}")
-        declared.append(f"  - {declaration}")
+        if declaration:
+            declared.append(f"  - {declaration}")
         for item in found:
             guess = " or ".join(item.models) or "?"
             note = f" ({item.note})" if item.note else ""

@@ -265,3 +265,14 @@ async def test_initial_on_stop_invert_and_floating_inputs(start_gateway: StartGa
     assert model.output_level(0) is True  # on_stop: on, kept driving
     assert model.output_level(1) is False  # on_stop: off
     assert model.registers[Mcp23017Model.IODIR] & 0b01 == 0  # A0 still an output
+
+
+def test_check_config_does_not_warn_about_expander_pins(tmp_path: Path) -> None:
+    from platforms.gpio.board_check import config_warnings
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        config_text("mcp23017", True).replace("pin_factory: mock", "pin_factory: lgpio")
+    )
+    config = load_config(path, resolve_platform_schema)
+    assert config_warnings(config, {}) == []
