@@ -276,3 +276,22 @@ def test_check_config_does_not_warn_about_expander_pins(tmp_path: Path) -> None:
     )
     config = load_config(path, resolve_platform_schema)
     assert config_warnings(config, {}) == []
+
+
+async def test_a_switch_on_an_expander_that_is_away(start_gateway: StartGateway) -> None:
+    from hardware.i2c import I2CBusError
+
+    gw = await start_gateway(config_text("pcf8574", False))
+    bus = sim_bus(gw)
+    model = bus.devices[0x20]
+    assert isinstance(model, Pcf857xModel)
+    bus.vanish(0x20)
+    with pytest.raises(I2CBusError):
+        await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay"})
+    await gw.async_block_till_done()
+    assert state(gw, "switch.relay") == "unavailable"
+    bus.restore(0x20)
+    await gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay"})
+    await gw.async_block_till_done()
+    assert state(gw, "switch.relay") == "ON"
+    assert model.output_level(0) is False  # active low
