@@ -59,32 +59,22 @@ def _i2c(
     from .i2c.probe import scan
 
     section = Section("I²C", [], [])
-    buses: list[tuple[str, str, I2CBus, str]] = []
-    for device in sorted((root / "dev").glob("i2c-*"), key=_number):
-        number = _number(device)
-        try:
-            bus = open_bus(number) if open_bus is not None else _smbus2(number)
-        except OSError as exc:
-            section.lines.append(f"{device}: cannot open ({exc.strerror or exc})")
-            continue
-        buses.append((f"bus{number}", f"{{id: bus{number}, bus: {number}}}", bus, str(device)))
-    for name, bus in simulated.items():
-        buses.append((name, "", bus, f"simulated bus {name}"))  # declared in the config
-    if not buses:
+    devices = sorted((root / "dev").glob("i2c-*"), key=_number)
+    if not devices and not simulated:
         section.lines.append("no I²C bus (enable it: dtparam=i2c_arm=on, then reboot)")
     sensors: list[str] = []
     expanders: list[str] = []
     declared: list[str] = []
-    for bus_id, declaration, bus, label in buses:
+    for bus_id, bus, label in _buses(devices, simulated, open_bus or _smbus2, section.lines):
         try:
             found = scan(bus)
         finally:
-            if label.startswith("/"):
+            if bus_id not in simulated:
                 bus.close()
         addresses = ", ".join(f"0x{f.address:02X}" for f in found) or "nothing answered"
         section.lines.append(f"{label} (id {bus_id}): {addresses}")
-        if declaration:
-            declared.append(f"  - {declaration}")
+        if bus_id not in simulated:  # the config declares its simulated buses already
+            declared.append(f"  - {{id: {bus_id}, bus: {bus_id.removeprefix('bus')}}}")
         for item in found:
             guess = " or ".join(item.models) or "?"
             note = f" ({item.note})" if item.note else ""
@@ -98,6 +88,25 @@ def _i2c(
     if sensors:
         section.snippet += ["sensor:", *sensors]
     return section
+
+
+def _buses(
+    devices: list[Path],
+    simulated: Mapping[str, I2CBus],
+    open_bus: Callable[[int], I2CBus],
+    lines: list[str],
+) -> Iterator[tuple[str, I2CBus, str]]:
+    """(id, bus, label) of each bus that opens, in order; a line for each that does not."""
+    for device in devices:
+        number = _number(device)
+        try:
+            bus = open_bus(number)
+        except OSError as exc:
+            lines.append(f"{device}: cannot open ({exc.strerror or exc})")
+            continue
+        yield f"bus{number}", bus, str(device)
+    for name, bus in simulated.items():
+        yield name, bus, f"simulated bus {name}"
 
 
 def _smbus2(number: int) -> I2CBus:

@@ -125,3 +125,28 @@ def test_detect_without_config_on_an_empty_root(
     out = capsys.readouterr().out
     assert "no I²C bus (enable it: dtparam=i2c_arm=on, then reboot)" in out
     assert "pin factory: none would load" in out
+
+
+def test_real_buses_are_listed_with_their_declaration(tmp_path: Path) -> None:
+    from hardware.detect import detect
+
+    (tmp_path / "dev").mkdir()
+    for name in ("i2c-1", "i2c-10", "i2c-2"):
+        (tmp_path / "dev" / name).write_text("")
+    buses: dict[int, SimulatedI2CBus] = {}
+
+    def open_bus(number: int) -> SimulatedI2CBus:
+        if number == 2:
+            raise PermissionError(13, "Permission denied")
+        bus = buses[number] = SimulatedI2CBus(f"i2c-{number}")
+        if number == 1:
+            bus.add(0x48, RegisterDevice())
+        return bus
+
+    i2c = detect(tmp_path, {}, open_bus=open_bus)[0]
+    assert i2c.lines[0] == f"{tmp_path}/dev/i2c-1 (id bus1): 0x48"
+    assert i2c.lines[1] == "  0x48: ads1115 or ads1015 or ina219"
+    assert i2c.lines[2] == f"{tmp_path}/dev/i2c-2: cannot open (Permission denied)"
+    assert i2c.lines[3] == f"{tmp_path}/dev/i2c-10 (id bus10): nothing answered"
+    assert i2c.snippet[:3] == ["i2c:", "  - {id: bus1, bus: 1}", "  - {id: bus10, bus: 10}"]
+    assert all(bus.closed for bus in buses.values())

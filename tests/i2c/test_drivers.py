@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hardware.i2c import BadChipId, BusHandle, CrcMismatch, I2CBusError, OutOfRange
 from hardware.i2c.ads1x15 import Ads1x15, code_to_volts, config_word
@@ -216,3 +218,33 @@ def test_absent_address_nacks_and_unset_registers_read_zero() -> None:
     assert bus.read_i2c_block_data(0x50, 0x10, 3) == [0, 0, 0]
     bus.write_i2c_block_data(0x50, 0x10, [1, 2])
     assert bus.read_i2c_block_data(0x50, 0x10, 3) == [1, 2, 0]
+
+
+@given(
+    temperature=st.floats(-39.9, 84.9),  # the range's ends are within one ADC step of outside
+    humidity=st.floats(0, 100),
+    pressure=st.floats(300.1, 1099.9),
+)
+@settings(max_examples=60, deadline=None)
+def test_the_bme280_model_and_driver_agree(
+    temperature: float, humidity: float, pressure: float
+) -> None:
+    """The simulator inverts the driver's conversion to the ADC's resolution."""
+    _, handle = sim(0x76, Bme280Model(temperature, humidity, pressure))
+    values = Bme280(handle, 0x76).read()
+    assert values["temperature"] == pytest.approx(temperature, abs=0.01)
+    assert values["pressure"] == pytest.approx(pressure, abs=0.05)
+    assert values["humidity"] == pytest.approx(humidity, abs=0.05)
+
+
+@given(st.binary(min_size=1, max_size=8))
+def test_sht4x_crc_of_data_and_its_crc_is_zero(data: bytes) -> None:
+    assert crc8(data + bytes([crc8(data)])) == 0
+
+
+@given(st.integers(0, 0xFFFF), st.sampled_from([6.144, 4.096, 2.048, 1.024, 0.512, 0.256]))
+def test_ads1115_codes_within_the_range_are_proportional(word: int, gain: float) -> None:
+    signed = word - 0x10000 if word & 0x8000 else word
+    if signed in (32767, -32768):
+        return
+    assert code_to_volts(word, gain, "ads1115") == pytest.approx(signed * gain / 32768)
