@@ -11,6 +11,7 @@ and retried every `interval` until it succeeds (logged once more).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Final
 
@@ -45,6 +46,7 @@ class ExpanderWatch:
         self._again = False
         self._failing = False
         self._stopped = False
+        self._inflight: asyncio.Future[None] | None = None
         self.polls = 0
 
     def start(self) -> None:
@@ -87,8 +89,32 @@ class ExpanderWatch:
             self._again = True
             return
         self._polling = True
-        future = self._services.async_add_executor_job(self._poll)
-        future.add_done_callback(self._async_polled)
+        self._services.async_create_task(self._async_poll(), name=f"poll {self._expander.name}")
+
+    async def _async_poll(self) -> None:
+        """One read in the pool, waited for at most the executor timeout: a hung bus is
+        logged once and not waited for (so the gateway can stop), and no other read starts
+        until it returns."""
+        future = self._inflight = self._services.async_add_executor_job(self._poll)
+        try:
+            await asyncio.wait_for(asyncio.shield(future), self._services.executor_timeout)
+        except TimeoutError:
+            self._services.async_untrack(future)
+            if not self._failing:
+                _LOGGER.warning(
+                    "expander %s: no answer within %g s (bus hung?)",
+                    self._expander.name,
+                    self._services.executor_timeout,
+                )
+            self._failing = True
+            future.add_done_callback(self._async_polled)
+            return
+        self._async_polled(future)
+
+    async def async_idle(self) -> None:
+        """Wait until the read running (if any) has returned (tests)."""
+        while self._inflight is not None and not self._inflight.done():
+            await asyncio.wait([self._inflight])
 
     def _async_polled(self, _future: object) -> None:
         self._polling = False

@@ -4,6 +4,8 @@
     buses, 0x76 and 0x77 on each; 60 entities, every part read once a second: chip id, forced
     measurement, compensation) against the same process without them (the floor), both idle
     otherwise; the difference divided by 20.
+6c. CPU of one expander without INT, its port read every 50 ms (a button on it), against the
+    same floor.
 6b. RSS of those two processes: the one without `i2c:` imports no I²C module (tests/i2c/
     test_lean.py checks that), so its RSS is the daemon's idle RSS unchanged by this feature.
 """
@@ -21,6 +23,11 @@ PARTS_PER_BUS = (0x76, 0x77)
 BUSES = 10
 CPU_PER_PART_TARGET = 0.1  # % of one core per part read every second
 SPARE = "switch:\n  - {platform: virtual, name: Spare}\n"
+POLLED_EXPANDER = (
+    "i2c: [{id: sim, bus: simulated, devices: [{address: 0x20, model: pcf8574}]}]\n"
+    "expander: [{id: ext1, model: pcf8574, i2c_id: sim, address: 0x20}]\n"
+    'binary_sensor: [{platform: gpio, name: Button, pin: "ext1:0", pull_up: true}]\n'
+) + SPARE
 
 
 def _i2c_body() -> str:
@@ -62,6 +69,9 @@ async def run_i2c(port: int, seconds: float, folder: Path) -> list[Row]:
     floor_cpu, floor_rss = await _measure(port, folder / "floor", "floor", SPARE, 1, seconds)
     cpu, rss = await _measure(port, folder / "i2c", "i2c", _i2c_body(), 3 * parts + 1, seconds)
     per_part = (cpu - floor_cpu) / parts
+    polled_cpu, _ = await _measure(
+        port, folder / "expander", "expander", POLLED_EXPANDER, 2, seconds
+    )
     return [
         Row(
             f"6a. {parts} BME280s polled every 1 s (sim bus), {seconds:g} s",
@@ -70,6 +80,14 @@ async def run_i2c(port: int, seconds: float, folder: Path) -> list[Row]:
             f"+{cpu - floor_cpu:.2f} %",
             f"< {CPU_PER_PART_TARGET} % per part",
             per_part < CPU_PER_PART_TARGET,
+        ),
+        Row(
+            "6c. one expander read every 50 ms (no INT wired)",
+            f"CPU {polled_cpu:.2f} %",
+            f"CPU {floor_cpu:.3f} % (no i2c:)",
+            f"+{polled_cpu - floor_cpu:.2f} %",
+            "(reported)",
+            None,
         ),
         Row(
             "6b. RSS without / with i2c: (imports only when configured)",

@@ -150,3 +150,20 @@ def test_real_buses_are_listed_with_their_declaration(tmp_path: Path) -> None:
     assert i2c.lines[3] == f"{tmp_path}/dev/i2c-10 (id bus10): nothing answered"
     assert i2c.snippet[:3] == ["i2c:", "  - {id: bus1, bus: 1}", "  - {id: bus10, bus: 10}"]
     assert all(bus.closed for bus in buses.values())
+
+
+def test_detect_as_a_command(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "boardgate.yaml"
+    config.write_text(CONFIG)
+    env = {**os.environ, "BOARDGATE_DETECT_ROOT": str(fake_root(tmp_path))}
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "detect", "-c", str(config)],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0x76: bme280 (chip id 0x60)" in result.stdout
+    assert "hwmon0: cpu_thermal (temp1)" in result.stdout

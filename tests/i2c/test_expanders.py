@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -295,3 +296,25 @@ async def test_a_switch_on_an_expander_that_is_away(start_gateway: StartGateway)
     await gw.async_block_till_done()
     assert state(gw, "switch.relay") == "ON"
     assert model.output_level(0) is False  # active low
+
+
+async def test_a_hung_expander_read_does_not_pile_up_polls(
+    start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = await start_gateway(config_text("pcf8574", False), executor_timeout=0.2)
+    bus = sim_bus(gw)
+    watch = get_runtime(gw).watches[0]
+    before = watch.polls
+    bus.hang(0x20)
+    try:
+        await advance(gw, 0.05)  # returns once the read is overdue (0.2 s): not waited for
+        assert "expander ext1: no answer within 0.2 s" in caplog.text
+        for _ in range(10):
+            await advance(gw, 0.05)
+        assert watch.polls == before + 1  # one read stuck, none queued behind it
+    finally:
+        bus.release(0x20)
+    await asyncio.wait_for(watch.async_idle(), 5)
+    await advance(gw, 0.05)
+    assert watch.polls >= before + 2  # the one asked for meanwhile, then the timer's
+    assert "expander ext1: reading again" in caplog.text
