@@ -33,6 +33,7 @@ NODE_ID = "demo"
 I2C_ID = "sensors"
 DOORBELL_PIN = 27
 WATER_METER_PIN = 5
+EXPANDER_INT_PIN = 4
 
 DEMO_CONFIG = """\
 gateway: {{node_id: {node_id}, name: Boardgate demo, state_dir: {state_dir}, health_interval: 30}}
@@ -45,7 +46,7 @@ i2c:
     bus: simulated
     devices: [{{address: 0x76, model: bme280}}, {{address: 0x20, model: mcp23017}}]
 expander:
-  - {{id: ext1, model: mcp23017, i2c_id: {i2c_id}, address: 0x20}}
+  - {{id: ext1, model: mcp23017, i2c_id: {i2c_id}, address: 0x20, interrupt_pin: {int_pin}}}
 switch:
   - {{platform: gpio, name: Relay, pin: 17, active_high: false}}
   - {{platform: gpio, name: Expander relay, pin: "ext1:A0", active_high: false}}
@@ -102,7 +103,7 @@ async def _async_run_demo() -> int:
         install_signal_handlers(gw)
         async_act_on_early_signals(gw)
         board.start(gw, mock_pin(lines, DOORBELL_PIN), mock_pin(lines, WATER_METER_PIN))
-        i2c.start(gw)
+        i2c.start(gw, mock_pin(lines, EXPANDER_INT_PIN))
 
         @callback
         def stop_activity(_event: Event) -> None:
@@ -131,6 +132,7 @@ def _write_config(folder: Path, broker: DemoBroker, serial_port: str) -> Path:
             doorbell=DOORBELL_PIN,
             meter=WATER_METER_PIN,
             i2c_id=I2C_ID,
+            int_pin=EXPANDER_INT_PIN,
         ),
         encoding="utf-8",
     )
@@ -162,7 +164,8 @@ Simulated activity: the doorbell (GPIO{DOORBELL_PIN}) is pressed every 5 s, whic
 hall light on for 10 s (an automation); the water meter (GPIO{WATER_METER_PIN}) ticks once a
 second; the thermometer drifts around 21 °C every 2 s. On the I²C bus, the BME280's climate
 drifts (sensor.climate_temperature, _humidity, _pressure, read every 5 s) and the expander's
-button on B0 is pressed every 7 s (binary_sensor.expander_button, its port polled every 50 ms).
+button on B0 is pressed every 7 s (binary_sensor.expander_button; the expander's INT is wired
+to GPIO{EXPANDER_INT_PIN}, so its port is read only when a pin changes).
 Watch the I²C sensors:
   mosquitto_sub -h 127.0.0.1 -p {broker.port} -v -t '{base}/sensor/+/state'
 Home Assistant on the same broker discovers the device 'Boardgate demo'.

@@ -1,6 +1,7 @@
 """The demo's I²C bus: a BME280 whose climate drifts and an MCP23017 with a relay on A0 and
-a push button on B0 that is pressed every 7 s. Timers run on the host's clock; the button is
-driven from the loop (the gateway reads the expander's port in the executor, every 50 ms)."""
+a push button on B0 that is pressed every 7 s. The expander's INT drives a mock board pin (the
+gateway's `interrupt_pin`), so its port is read on edges only. Timers run on the host's clock;
+the button is driven from the loop."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 from ..loop_services import LoopServices, Timer
 from .i2c_bus import SimulatedI2CBus
 from .i2c_devices import Bme280Model, Mcp23017Model
+from .input_pins import DrivablePin
 from .periodic import Periodic
 
 __all__ = ["BUTTON_BIT", "CLIMATE_ADDRESS", "EXPANDER_ADDRESS", "DemoI2C"]
@@ -34,8 +36,12 @@ class DemoI2C:
         self._release: Timer | None = None
         self._step = 0
 
-    def start(self, services: LoopServices) -> None:
+    def start(self, services: LoopServices, interrupt: DrivablePin) -> None:
+        """Wire INT (open drain, active low) to `interrupt` and start the activity."""
         clock = services.clock
+        self.expander.on_interrupt = lambda on: (
+            interrupt.drive_low() if on else interrupt.drive_high()
+        )
 
         def press() -> None:
             self.expander.set_input(BUTTON_BIT, False)
@@ -57,6 +63,7 @@ class DemoI2C:
         self.climate.pressure = 1013.2 + 0.8 * math.sin(self._step / 20)
 
     def stop(self) -> None:
+        self.expander.on_interrupt = None
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
