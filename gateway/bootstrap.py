@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
@@ -25,7 +25,11 @@ PUBLISHERS = "gateway.mqtt.publishers"  # each loaded by name, only when configu
 
 
 async def async_setup_gateway(
-    config: Config, *, clock: Clock | None = None, gpio_lines: object | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    gpio_lines: object | None = None,
+    i2c_buses: Mapping[str, object] | None = None,
 ) -> Gateway:
     """Create the gateway, set up hardware, MQTT and every entity domain, and start it.
 
@@ -33,12 +37,17 @@ async def async_setup_gateway(
     Serial, discovery and automations are imported only when configured: on a small board
     every module imported is resident memory for the daemon's whole life. `gpio_lines` (a
     `hardware.gpio.LineSource` the caller made, e.g. the demo's simulated board) is handed to
-    the gpio platform untouched instead of the pin factory the config names.
+    the gpio platform untouched instead of the pin factory the config names; `i2c_buses`
+    (simulated buses by id, the demo's) replace the simulated buses the config would build.
     """
     gw = Gateway(clock=clock)
     gw.config = config
     if config.web is not None:  # first: the page's log then shows the whole start-up
         await async_setup_component(gw, "gateway.web", config.web)
+    if config.i2c or config.expanders:  # before gpio: expander pins are gpio lines
+        await async_setup_component(
+            gw, "platforms.i2c", config.i2c, config.expanders, simulated=i2c_buses
+        )
     if gpio_lines is None:
         await async_setup_component(gw, "platforms.gpio", config.gpio)
     else:

@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="run on mock pins, a simulated serial device and a private local broker"
     )
+    detect = commands.add_parser(
+        "detect", help="list the board's I2C devices, sensors, serial ports (read-only)"
+    )
+    _add_config_argument(detect)
+    detect.add_argument("--root", type=Path, help=argparse.SUPPRESS)  # a fake / for tests
     return parser
 
 
@@ -63,6 +68,14 @@ def find_config(explicit: Path | None) -> Path:
             return candidate
     tried = ", ".join(str(path) for path in DEFAULT_CONFIG_PATHS)
     raise ConfigError([f"no config file found (tried $BOARDGATE_CONFIG, {tried}); use -c FILE"])
+
+
+def _detect_config(explicit: Path | None) -> Path | None:
+    """`detect` uses a config when one is named or found; it needs none."""
+    try:
+        return find_config(explicit)
+    except ConfigError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,6 +107,12 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     from .config import load_config
     from .loader import resolve_platform_schema
 
+    if args.command == "detect":
+        from .detect import run_detect
+
+        path = _detect_config(args.config)
+        config = load_config(path, resolve_platform_schema) if path is not None else None
+        return run_detect(config, args.root)
     if args.command == "run":
         from .runner import hold_signals
 

@@ -42,6 +42,9 @@ class Entity:
     """Something with a state: an input, an output, a reading."""
 
     entity_id: str = ""
+    # The entity id of the config entry this entity came from, when the entry makes several
+    # (an I²C part: one entity per quantity); a reload that removes the entry removes them all.
+    entry_entity_id: str | None = None
     gw: Gateway | None = None
     platform: EntityPlatform | None = None
 

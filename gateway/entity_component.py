@@ -117,9 +117,11 @@ class EntityComponent:
         return [self.entities[entity_id] for entity_id in entity_ids]
 
     async def async_remove_entity(self, entity_id: str) -> None:
-        entity = self.entities.get(entity_id)
-        if entity is not None and entity.platform is not None:
-            await entity.platform.async_remove_entity(entity_id)
+        """Remove `entity_id`, or every entity made by the config entry of that id."""
+        made = [e for e in self.entities.values() if e.entry_entity_id == entity_id]
+        for entity in [self.entities[entity_id]] if entity_id in self.entities else made:
+            if entity.platform is not None:
+                await entity.platform.async_remove_entity(entity.entity_id)
 
     async def async_reset(self) -> None:
         """Remove every entity of every platform."""

@@ -3,7 +3,7 @@
 Entities are compared by their entity id: an entry that is gone is removed, a new one is set up,
 one whose settings changed is removed and set up again, and an unchanged one is not touched (an
 output keeps its state and its pin). Sections that need a restart (`gateway`, `mqtt`, `gpio`,
-`serial`) are reported, not applied.
+`serial`, `i2c`, `expander`) are reported, not applied.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "web")
+RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "i2c", "expanders", "web")
 _DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 

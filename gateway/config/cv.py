@@ -81,6 +81,7 @@ __all__ = [
     "sensor_filters",
     "slug",
     "slugify",
+    "split_expander_pin",
     "string",
     "subscribe_topic",
     "time_period",
@@ -109,6 +110,10 @@ _CLOCK_RE: Final = re.compile(r"^\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*$
 _UNIT_SECONDS: Final = {"ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _PERIOD_KEYS: Final = {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0, "milliseconds": 0.001}
 _PIN_NAME_RE: Final = re.compile(r"^(?:GPIO|BCM|WPI|BOARD)\d+$|^(?:J8|P1):\d+$", re.IGNORECASE)
+# `<expander id>:<pin>`: A0-A7/B0-B7 (MCP23017), P0-P7 or P00-P17 (PCF857x), or 0-15.
+_EXPANDER_PIN_RE: Final = re.compile(
+    r"^([a-z0-9_]+):(?:([AB])([0-7])|P([01])?([0-7])|(\d{1,2}))$", re.IGNORECASE
+)
 
 
 # --- scalars --------------------------------------------------------------------------------
@@ -360,13 +365,34 @@ def topic_prefix(value: Any) -> str:
 
 
 def gpio_pin(value: Any) -> int | str:
-    """A pin as gpiozero names it: a BCM number (17) or a name (GPIO17, BOARD11, J8:11)."""
+    """A pin as gpiozero names it: a BCM number (17) or a name (GPIO17, BOARD11, J8:11); or an
+    expander's pin, `<expander id>:<pin>` (`ext1:A3`), checked against `expander:` later."""
     if isinstance(value, str) and _PIN_NAME_RE.match(value.strip()):
         return value.strip().upper()
+    if isinstance(value, str) and split_expander_pin(value) is not None:
+        return value.strip()
     try:
         return _bcm_pin(value)
     except vol.Invalid:
-        raise vol.Invalid("expected a GPIO number (0-63) or a pin name like GPIO17") from None
+        raise vol.Invalid(
+            "expected a GPIO number (0-63), a pin name like GPIO17 or an expander pin like ext1:A3"
+        ) from None
+
+
+def split_expander_pin(pin: int | str) -> tuple[str, int] | None:
+    """`"ext1:A3"` -> `("ext1", 3)`, `"ext2:B0"` -> `("ext2", 8)`, `"ext3:P12"` -> 10; None
+    for a board pin. The index is the bit in the expander's port (0-15)."""
+    if not isinstance(pin, str) or _PIN_NAME_RE.match(pin.strip()):
+        return None
+    match = _EXPANDER_PIN_RE.match(pin.strip())
+    if match is None:
+        return None
+    name, bank, bank_bit, port, port_bit, number = match.groups()
+    if bank is not None:
+        return name, (8 if bank.upper() == "B" else 0) + int(bank_bit)
+    if port_bit is not None:
+        return name, 8 * int(port or 0) + int(port_bit)
+    return (name, int(number)) if int(number) < 16 else None
 
 
 def encoding(value: Any) -> str:

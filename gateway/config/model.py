@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
+    from gateway.config.i2c_config import ExpanderConfig, I2CBusConfig
     from gateway.config.web import WebConfig
 
 __all__ = [
@@ -171,6 +172,8 @@ class Config:
     serial: tuple[SerialPortConfig, ...] = ()
     entities: tuple[PlatformEntry, ...] = ()
     automations: tuple[AutomationConfig, ...] = ()
+    i2c: tuple[I2CBusConfig, ...] = ()
+    expanders: tuple[ExpanderConfig, ...] = ()
     web: WebConfig | None = None  # None: no `web:` section, the web server is not loaded
 
 

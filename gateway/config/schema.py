@@ -46,6 +46,8 @@ TOP_LEVEL_KEYS: Final = (
     "mqtt",
     "gpio",
     "serial",
+    "i2c",
+    "expander",
     *CONFIG_DOMAINS,
     "automation",
     "web",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import voluptuous as vol
 
+from gateway.config.cv import split_expander_pin
 from gateway.config.issues import ConfigPath, Issue, Mark, config_error
 from gateway.config.model import (
     Config,
@@ -37,6 +38,7 @@ from gateway.domains.registry import CONFIG_DOMAINS
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
+    from gateway.config.i2c_config import ExpanderConfig, I2CBusConfig
 
 __all__ = ["NOTHING_TO_RUN", "ResolveSchema", "check_config", "does_something", "validate_config"]
 
@@ -99,6 +101,8 @@ class _Checker:
         self.host = host
         self.require_work = require_work
         self.issues: list[Issue] = []
+        self.expander_configs: tuple[ExpanderConfig, ...] | None = None
+        self.link_ids: dict[str, set[str]] = {"i2c_id": set()}
 
     def run(self, resolve_schema: ResolveSchema) -> Config | None:
         if not isinstance(self.root, dict):
@@ -115,10 +119,23 @@ class _Checker:
             mqtt = self.section("mqtt", lambda v: validate_mqtt(v, core.node_id))
         gpio = self.section("gpio", validate_gpio) or GpioConfig()
         serial, serial_ids = self.serial_ports()
+        i2c, self.expander_configs = self.i2c_sections()
+        self.link_ids = {"serial_id": serial_ids, "i2c_id": {bus.id for bus in i2c}}
         entities = self.entities(resolve_schema, serial_ids, has_mqtt=mqtt is not None)
         automations = self.automations()
         web = self.section("web", validate_web) if "web" in self.root else None
-        config = Config(self.path, core, mqtt, gpio, serial, entities, automations, web)
+        config = Config(
+            self.path,
+            core,
+            mqtt,
+            gpio,
+            serial,
+            entities,
+            automations,
+            i2c,
+            self.expander_configs,
+            web,
+        )
         if self.require_work and not self.issues and not does_something(config):
             self.report((), NOTHING_TO_RUN)
         return config
@@ -191,6 +208,14 @@ class _Checker:
                 self.report_invalid(path, exc, SECTION_KEYS["serial"])
         return tuple(ports), set(first)
 
+    def i2c_sections(self) -> tuple[tuple[I2CBusConfig, ...], tuple[ExpanderConfig, ...]]:
+        """`i2c:` and `expander:`; their module is imported only when one of them is there."""
+        if "i2c" not in self.root and "expander" not in self.root:
+            return (), ()
+        from gateway.config.i2c_sections import check_i2c_sections
+
+        return check_i2c_sections(self)
+
     def automations(self) -> tuple[AutomationConfig, ...]:
         """Each automation on its own; ids are unique, the second use is the error.
 
@@ -255,9 +280,17 @@ class _Checker:
             self.report((*path_of[id(entry)], "interlock"), message)
 
     def exclusive(self, located: Sequence[tuple[ConfigPath, PlatformEntry]]) -> None:
-        """Report hardware (a GPIO pin, say) that two entities claim."""
+        """Report hardware (a GPIO pin, say) that two entities (or an expander's interrupt
+        pin and an entity) claim."""
         path_of = {id(entry): path for path, entry in located}
-        for entry, key, message in find_claim_conflicts(entry for _, entry in located):
+        claimed = [entry for _, entry in located]
+        if self.expander_configs:
+            from gateway.config.i2c_sections import interrupt_pin_entries
+
+            pins = interrupt_pin_entries(self)
+            path_of.update({id(entry): path for path, entry in pins})
+            claimed = [entry for _, entry in pins] + claimed
+        for entry, key, message in find_claim_conflicts(claimed):
             self.report((*path_of[id(entry)], key), message)
 
     def entity(
@@ -310,12 +343,23 @@ class _Checker:
         return False
 
     def linked(self, entry: PlatformEntry, path: ConfigPath, serial_ids: set[str]) -> bool:
-        serial_id = getattr(entry.config, "serial_id", None)
-        if serial_id is None or serial_id in serial_ids:
-            return True
-        declared = ", ".join(sorted(serial_ids)) or "none"
-        self.report((*path, "serial_id"), f"unknown serial port (declared: {declared})")
-        return False
+        """Ids of other sections (a serial port, an I²C bus, an expander) must be declared."""
+        for key, what in (("serial_id", "serial port"), ("i2c_id", "I²C bus")):
+            wanted = getattr(entry.config, key, None)
+            declared = serial_ids if key == "serial_id" else self.link_ids[key]
+            if wanted is not None and wanted not in declared:
+                listed = ", ".join(sorted(declared)) or "none"
+                self.report((*path, key), f"unknown {what} (declared: {listed})")
+                return False
+        pin = getattr(entry.config, "pin", None)
+        if pin is not None and (on_expander := split_expander_pin(pin)) is not None:
+            from gateway.config.i2c_sections import expander_pin_problem
+
+            problem = expander_pin_problem(entry, on_expander, self.expander_configs or ())
+            if problem is not None:
+                self.report((*path, "pin"), problem)
+                return False
+        return True
 
 
 def _flatten(exc: vol.Invalid) -> Iterator[vol.Invalid]:

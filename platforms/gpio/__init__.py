@@ -103,7 +103,17 @@ def get_runtime(gw: Gateway) -> GpioRuntime:
 
 
 async def async_get_driver(gw: Gateway) -> LineSource:
-    """The line source, loading the pin factory in the executor on first use."""
+    """The line source, loading the pin factory in the executor on first use (with an
+    `expander:` section, a source that also makes the expanders' pins)."""
+    board = await _async_board(gw)
+    if gw.config is not None and gw.config.expanders:
+        from platforms.i2c.expander_lines import async_expander_lines
+
+        return await async_expander_lines(gw, board)
+    return board
+
+
+async def _async_board(gw: Gateway) -> LineSource:
     runtime = get_runtime(gw)
     async with runtime.lock:
         if runtime.driver is None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from gateway.config.cv import split_expander_pin
+
 if TYPE_CHECKING:
     from gateway.config.model import Config
     from hardware.gpio import Board
@@ -26,6 +28,8 @@ def pin_warnings(config: Config, board: Board) -> list[str]:
     for entry in config.entities:
         pin = getattr(entry.config, "pin", None)
         if entry.platform != "gpio" or not isinstance(pin, int | str) or board.has_gpio(pin):
+            continue
+        if split_expander_pin(pin) is not None:  # an expander's pin, checked by the validator
             continue
         guess = " (no board detected: assumed)" if board.assumed else ""
         lines.append(

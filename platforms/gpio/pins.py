@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from gateway.config.cv import split_expander_pin
 from gateway.config.model import Claim
 
 __all__ = ["HEADER_BCM", "bcm_number", "pin_claims"]
@@ -49,7 +50,11 @@ def bcm_number(pin: int | str) -> int | None:
 
 
 def pin_claims(pin: int | str) -> tuple[Claim, ...]:
-    """The config claim for a pin, keyed by BCM number so every spelling of a pin clashes."""
+    """The config claim for a pin, keyed by BCM number so every spelling of a pin clashes (an
+    expander's pin by expander and bit: `ext1:A3` and `ext1:3` clash)."""
+    if (on_expander := split_expander_pin(pin)) is not None:
+        expander, bit = on_expander
+        return (("pin", f"expander:{expander}:{bit}", f"pin {pin} ({expander} bit {bit})"),)
     bcm = bcm_number(pin)
     if bcm is None:
         return ()

@@ -56,6 +56,19 @@ async def test_demo_runs_and_stops_on_ctrl_c(mqtt_probe_factory: Callable[..., A
         )
         await probe.publish(f"{BASE}/switch/relay/set", "ON")
         await probe.wait_for_value(f"{BASE}/switch/relay/state", "ON")
+        # The simulated I²C bus: a BME280, and an MCP23017 with a relay and a button.
+        await probe.wait_until(
+            lambda: (
+                re.fullmatch(
+                    rb"2\d\.\d", probe.latest.get(f"{BASE}/sensor/climate_temperature/state", b"")
+                )
+                is not None
+            ),
+            what="a BME280 reading",
+        )
+        await probe.publish(f"{BASE}/switch/expander_relay/set", "ON")
+        await probe.wait_for_value(f"{BASE}/switch/expander_relay/state", "ON")
+        await probe.wait_for_value(f"{BASE}/binary_sensor/expander_button/state", "ON")
         await probe.wait_until(lambda: "homeassistant/device/demo/config" in probe.latest)
         process.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(process.wait(), STOP_BUDGET_SECONDS)

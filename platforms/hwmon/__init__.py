@@ -1,0 +1,1 @@
+"""The `hwmon` platform: hardware monitoring chips (SoC temperature, fans, voltages)."""

@@ -1,0 +1,1 @@
+"""The `iio` platform: sensors with a Linux IIO driver, read from sysfs."""
