@@ -54,6 +54,14 @@ async def async_setup_gateway(
             await async_setup_component(
                 gw, "gateway.mqtt.publishers.ha_discovery", config.core, config.mqtt.discovery
             )
+        if config.homie is not None:
+            await async_setup_component(
+                gw, f"{PUBLISHERS}.homie", config.core, config.mqtt, config.homie
+            )
+        if config.sparkplug is not None:
+            await async_setup_component(
+                gw, f"{PUBLISHERS}.sparkplug", config.core, config.mqtt, config.sparkplug
+            )
     if config.automations:
         await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial")
+RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "homie", "sparkplug")
 _DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
+    from gateway.config.conventions import HomieConfig, SparkplugConfig
 
 __all__ = [
     "PARITIES",
@@ -170,6 +171,8 @@ class Config:
     serial: tuple[SerialPortConfig, ...] = ()
     entities: tuple[PlatformEntry, ...] = ()
     automations: tuple[AutomationConfig, ...] = ()
+    homie: HomieConfig | None = None  # the optional conventions (config/conventions.py)
+    sparkplug: SparkplugConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any, Final, get_type_hints
 import voluptuous as vol
 
 from gateway.config import cv
+from gateway.config.conventions import CONVENTION_KEYS
 from gateway.config.field_types import mismatched_fields
 from gateway.config.model import (
     PARITIES,
@@ -40,7 +41,10 @@ __all__ = [
     "validate_serial_port",
 ]
 
-TOP_LEVEL_KEYS: Final = ("gateway", "mqtt", "gpio", "serial", *DOMAINS, "automation")
+TOP_LEVEL_KEYS: Final = (
+    *("gateway", "mqtt", "gpio", "serial", *DOMAINS, "automation"),
+    *CONVENTION_KEYS,
+)
 
 _GATEWAY: Final = vol.Schema(
     {
@@ -172,6 +176,7 @@ SECTION_KEYS: Final = {
     "mqtt": _keys(_MQTT),
     "gpio": _keys(_GPIO),
     "serial": _keys(_SERIAL_PORT),
+    **CONVENTION_KEYS,
 }
 """The keys each section accepts, to suggest one when a key is misspelt."""
 

@@ -9,11 +9,13 @@ each section and each list item is validated on its own and every error of every
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import voluptuous as vol
 
+from gateway.config.conventions import validate_homie, validate_sparkplug
 from gateway.config.issues import ConfigPath, Issue, Mark, config_error
 from gateway.config.model import (
     Config,
@@ -117,9 +119,21 @@ class _Checker:
         entities = self.entities(resolve_schema, serial_ids, has_mqtt=mqtt is not None)
         automations = self.automations()
         config = Config(self.path, core, mqtt, gpio, serial, entities, automations)
+        config = self.conventions(config)
         if self.require_work and not self.issues and not does_something(config):
             self.report((), NOTHING_TO_RUN)
         return config
+
+    def conventions(self, config: Config) -> Config:
+        """`homie:` and `sparkplug:`: each speaks through the broker of `mqtt:`."""
+        found: dict[str, Any] = {}
+        for name, validate in (("homie", validate_homie), ("sparkplug", validate_sparkplug)):
+            if name not in self.root:
+                continue
+            if config.mqtt is None:
+                self.report((name,), "needs the mqtt: section (it uses the same broker)", key=True)
+            found[name] = self.section(name, lambda v, f=validate: f(v, config.core.node_id))
+        return replace(config, **found) if found else config
 
     # --- reporting
 
