@@ -8,6 +8,7 @@ each section and each list item is validated on its own and every error of every
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -127,12 +128,13 @@ class _Checker:
     def conventions(self, config: Config) -> Config:
         """`homie:` and `sparkplug:`: each speaks through the broker of `mqtt:`."""
         found: dict[str, Any] = {}
+        node_id = config.core.node_id
         for name, validate in (("homie", validate_homie), ("sparkplug", validate_sparkplug)):
             if name not in self.root:
                 continue
             if config.mqtt is None:
                 self.report((name,), "needs the mqtt: section (it uses the same broker)", key=True)
-            found[name] = self.section(name, lambda v, f=validate: f(v, config.core.node_id))
+            found[name] = self.section(name, functools.partial(validate, node_id=node_id))
         return replace(config, **found) if found else config
 
     # --- reporting

@@ -81,6 +81,7 @@ class ConventionLink:
         self._v5 = config.protocol == "5"
         self.connections = 0
         self.published = 0
+        self.began = asyncio.Event()  # set while a session is under way (tests, diagnostics)
 
     @property
     def connected(self) -> bool:
@@ -197,11 +198,13 @@ class ConventionLink:
         try:
             await self.session.async_begin(self)
             self._ready = True
+            self.began.set()
             if await self._async_serve(client):
                 await self._async_goodbye(client)
         finally:
             self._client = None
             self._ready = False
+            self.began.clear()
             self.session.async_lost()
             await client.__aexit__(None, None, None)
 
@@ -238,9 +241,12 @@ class ConventionLink:
         client.timeout = 0.2
 
     async def _async_wait_backoff(self, failures: int) -> None:
-        delay = self._backoff.next_delay() if failures else 0.0
+        """After a session that ended (lost, or restarted), reconnect at once; after a failed
+        attempt, wait the next backoff delay on the gateway clock, or until stopped."""
         if failures == 0:
             self._backoff.reset()
+            return
+        delay = self._backoff.next_delay()
         due: asyncio.Future[None] = self.gw.loop.create_future()
         handle = self.gw.clock.call_at(self.gw.clock.time() + delay, _resolve, due)
         try:
