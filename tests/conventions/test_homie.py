@@ -6,7 +6,9 @@ import json
 import re
 from typing import Any
 
+from gateway.reload import async_reload_from_file
 from tests.conventions.conftest import Rig
+from tests.helpers import in_thread
 
 HOMIE = "homie: {{prefix: homie-{tag}}}\n"
 FILTERS = ["homie-{tag}/#"]
@@ -144,3 +146,34 @@ async def test_button_press_is_a_momentary_event(make_rig: Any) -> None:
     rig.clock.advance(0.5)
     await rig.gw.async_block_till_done()
     assert rig.pin(23).state == 0
+
+
+async def reload_without_mode_with_relay_2(rig: Rig) -> None:
+    text = await in_thread(rig.path.read_text)
+    text = text.replace("  - {platform: virtual, name: Mode, value: eco}\n", "")
+    text = text.replace("switch:\n", "switch:\n  - {platform: virtual, name: Relay 2}\n")
+    await in_thread(rig.path.write_text, text)
+    await async_reload_from_file(rig.gw)
+
+
+async def test_reload_describes_again_and_clears_removed_nodes(make_rig: Any) -> None:
+    rig: Rig = await make_rig(HOMIE, FILTERS)
+    await ready(rig)
+    b = base(rig)
+    first = description(rig)
+    seen = len(rig.probe.messages)
+    await reload_without_mode_with_relay_2(rig)
+    await rig.probe.wait_until(lambda: description(rig)["version"] > first["version"])
+    await ready(rig)
+    second = description(rig)
+    check_description(second)
+    assert "sensor-mode" not in second["nodes"]
+    assert "switch-relay-2" in second["nodes"]
+    after = [(m.topic.value, m.payload) for m in rig.probe.messages[seen:]]
+    assert after[0] == (f"{b}/$state", b"init")
+    assert (f"{b}/sensor-mode/value", b"") in after  # its retained value cleared
+    assert after.index((f"{b}/sensor-mode/value", b"")) < after.index(
+        (f"{b}/$description", rig.probe.latest[f"{b}/$description"])
+    )
+    assert after[-1] == (f"{b}/$state", b"ready")
+    assert rig.probe.latest[f"{b}/switch-relay-2/state"] == b"false"
