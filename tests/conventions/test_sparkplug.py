@@ -12,7 +12,9 @@ import pysparkplug as spb
 from pysparkplug._protobuf import sparkplug_b_pb2 as reference
 
 from gateway.mqtt.publishers.sparkplug import DATA_SPARKPLUG
+from gateway.reload import async_reload_from_file
 from tests.conventions.conftest import Rig
+from tests.helpers import in_thread
 
 SPARKPLUG = "sparkplug: {{group_id: plant-{tag}, edge_node_id: edge-{tag}}}\n"
 WITH_HOST = (
@@ -159,3 +161,58 @@ async def test_birth_waits_for_the_primary_host(make_rig: Any) -> None:
     later = (await wait_births(rig, 2))[1]
     assert metric_values(later)["bdSeq"] == (metric_values(birth)["bdSeq"] + 1) % 256
     await rig.probe.client.publish(f"spBv1.0/STATE/scada-{rig.tag}", b"", qos=1, retain=True)
+
+
+async def test_reload_sends_a_new_birth(make_rig: Any) -> None:
+    rig: Rig = await make_rig(SPARKPLUG, FILTERS)
+    (first,) = await wait_births(rig, 1)
+    text = await in_thread(rig.path.read_text)
+    text = text.replace("  - {platform: virtual, name: Mode, value: eco}\n", "")
+    text = text.replace("switch:\n", "switch:\n  - {platform: virtual, name: Relay 2}\n")
+    await in_thread(rig.path.write_text, text)
+    await async_reload_from_file(rig.gw)
+    second = (await wait_births(rig, 2))[1]
+    names = metric_values(second)
+    assert "sensor/mode" not in names
+    assert names["switch/relay_2"] is False
+    assert names["bdSeq"] == metric_values(first)["bdSeq"]  # the same session
+    await rig.gw.services.async_call("switch", "turn_on", {"entity_id": "switch.relay_2"})
+    await rig.probe.wait_until(lambda: bool(rig.probe.values(topic(rig, "NDATA"))))
+    data = spb.NData.decode(rig.probe.values(topic(rig, "NDATA"))[-1], birth=second)
+    assert data.seq == 1
+    assert metric_values(data) == {"switch/relay_2": True}
+
+
+async def test_retained_and_bad_commands_change_nothing(make_rig: Any, caplog: Any) -> None:
+    rig: Rig = await make_rig(SPARKPLUG, FILTERS)
+    (birth,) = await wait_births(rig, 1)
+    on = spb.Metric(
+        timestamp=None, name="switch/relay_1", datatype=spb.DataType.BOOLEAN, value=True
+    )
+    retained = spb.NCmd(timestamp=spb.get_current_timestamp(), metrics=(on,)).encode()
+    await rig.probe.client.publish(topic(rig, "NCMD"), retained, qos=1, retain=True)
+    wrong = spb.Metric(
+        timestamp=None, name="switch/relay_1", datatype=spb.DataType.STRING, value="on"
+    )
+    await ncmd(rig, wrong)
+    await ncmd(rig, wrong)
+    await ncmd(
+        rig,
+        spb.Metric(timestamp=None, name="sensor/attic", datatype=spb.DataType.DOUBLE, value=3.0),
+    )
+    await rig.probe.client.publish(topic(rig, "NCMD"), b"\xff\xff not protobuf", qos=0)
+    marker = spb.Metric(
+        timestamp=None, name="light/strip", datatype=spb.DataType.BOOLEAN, value=True
+    )
+    await ncmd(rig, marker)
+    await rig.probe.wait_until(lambda: bool(rig.probe.values(topic(rig, "NDATA"))))
+    await rig.gw.async_block_till_done()
+    assert rig.pin(22).state == 0
+    data = [spb.NData.decode(raw, birth=birth) for raw in rig.probe.values(topic(rig, "NDATA"))]
+    assert [metric_values(d) for d in data] == [
+        {"light/strip": True, "light/strip brightness": 255}
+    ]
+    bad = [r.getMessage() for r in caplog.records if "Ignoring NCMD write" in r.getMessage()]
+    assert len(bad) == 2  # the relay once (a minute), the sensor once
+    assert any("not Sparkplug B" in r.getMessage() for r in caplog.records)
+    await rig.probe.client.publish(topic(rig, "NCMD"), b"", qos=1, retain=True)
