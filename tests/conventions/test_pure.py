@@ -141,5 +141,5 @@ def test_commands() -> None:
     assert command_for(switch, True) == Command("turn_on")
     assert command_for(brightness, 10) == Command("turn_on", {"brightness": 10})
     for metric, bad in ((switch, 1), (brightness, True), (brightness, 300), (switch, None)):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="must be"):
             command_for(metric, bad)

@@ -47,6 +47,9 @@ def broker_address(config: MqttConfig) -> tuple[str, int]:
 class LinkSession(Protocol):
     """What a convention tells its link; every method runs in the loop."""
 
+    async def async_prepare(self) -> None:
+        """Before each connection attempt (Sparkplug records the next bdSeq on disk)."""
+
     def will(self) -> aiomqtt.Will:
         """The will for the next connection attempt."""
 
@@ -164,6 +167,7 @@ class ConventionLink:
     async def _async_run(self) -> None:
         failures = 0
         while not self._stop.done():
+            await self.session.async_prepare()
             client = build_clean_client(
                 self.config,
                 broker_address(self.config),

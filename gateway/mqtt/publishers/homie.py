@@ -122,6 +122,9 @@ class HomieDevice:
 
     # -- the session (LinkSession) ------------------------------------------------------------
 
+    async def async_prepare(self) -> None:
+        pass
+
     def will(self) -> aiomqtt.Will:
         return aiomqtt.Will(f"{self.base}/$state", b"lost", qos=1, retain=True)
 

@@ -139,11 +139,14 @@ class EdgeNode:
 
     # -- the session (LinkSession) ------------------------------------------------------------
 
-    def will(self) -> aiomqtt.Will:
-        """A new connection: the next bdSeq, recorded before it is used."""
+    async def async_prepare(self) -> None:
+        """The bdSeq of the next CONNECT, recorded before it is sent: a process killed right
+        after connecting must not reuse it (its will may still be on its way)."""
         self.bd_seq = self._next_bd_seq
         self._next_bd_seq = (self.bd_seq + 1) % 256
-        self.gw.async_add_executor_job(self._save, {"next_bdseq": self._next_bd_seq})
+        await self.gw.async_add_executor_job(self._save, {"next_bdseq": self._next_bd_seq})
+
+    def will(self) -> aiomqtt.Will:
         return aiomqtt.Will(
             self.topic("NDEATH"), encode_death(self.bd_seq, now_ms()), qos=1, retain=False
         )
