@@ -59,6 +59,7 @@ class HomieDevice:
         self.version = 0
         self.description: dict[str, Any] = {}
         self.properties: dict[tuple[str, str], HomieProperty] = {}
+        self._by_entity: dict[str, list[HomieProperty]] = {}
         self._key = ""
         self._known_topics: set[str] = set()  # retained value topics published, ever
         self._published: dict[str, bytes] = {}  # this session's retained values
@@ -93,6 +94,9 @@ class HomieDevice:
         ]
         props = [prop for entity in entities for prop in properties_of(entity)]
         self.properties = {(prop.node, prop.id): prop for prop in props}
+        self._by_entity = {}
+        for prop in props:
+            self._by_entity.setdefault(prop.entity.entity_id, []).append(prop)
         body = build_description(self.name, 0, props)
         key = json.dumps(body, sort_keys=True)
         changed = key != self._key
@@ -193,7 +197,7 @@ class HomieDevice:
             self._async_schedule_refresh()  # an entity came or went
             return
         entity_id = event.data["entity_id"]
-        props = [p for p in self.properties.values() if p.entity.entity_id == entity_id]
+        props = self._by_entity.get(entity_id, ())
         if props and widen(props[0].entity, new) != props[0].entity:
             self._async_schedule_refresh()  # its value no longer fits its datatype
             return

@@ -101,6 +101,7 @@ class EdgeNode:
         self.born = False
         self.births = 0
         self.metrics: dict[str, MetricDef] = {}
+        self._by_entity: dict[str, list[MetricDef]] = {}
         self._sent: dict[str, Value] = {}
         self._host_online = False
         self._host_timestamp = -1
@@ -136,6 +137,10 @@ class EdgeNode:
             for metric in metrics_of(entity):
                 metrics[metric.name] = metric
         self.metrics = metrics
+        self._by_entity = {}
+        for metric in metrics.values():
+            if metric.entity is not None:
+                self._by_entity.setdefault(metric.entity.entity_id, []).append(metric)
 
     # -- the session (LinkSession) ------------------------------------------------------------
 
@@ -268,9 +273,8 @@ class EdgeNode:
             return
         entity_id = event.data["entity_id"]
         changed: list[tuple[MetricDef, Value]] = []
-        for metric in self.metrics.values():
-            if metric.entity is None or metric.entity.entity_id != entity_id:
-                continue
+        for metric in self._by_entity.get(entity_id, ()):
+            assert metric.entity is not None
             if widen(metric.entity, new) != metric.entity:
                 self._async_schedule_rebirth()
                 return
