@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from gateway.entity_component import async_get_component
 from gateway.reload import async_reload_from_file
 from tests.conventions.conftest import Rig
 from tests.helpers import in_thread
@@ -177,3 +178,19 @@ async def test_reload_describes_again_and_clears_removed_nodes(make_rig: Any) ->
     )
     assert after[-1] == (f"{b}/$state", b"ready")
     assert rig.probe.latest[f"{b}/switch-relay-2/state"] == b"false"
+
+
+async def test_unavailable_raises_an_alert_and_keeps_the_value(make_rig: Any) -> None:
+    rig: Rig = await make_rig(HOMIE, FILTERS)
+    await ready(rig)
+    b = base(rig)
+    component = async_get_component(rig.gw, "sensor")
+    assert component is not None
+    attic = component.entities["sensor.attic"]
+    attic._attr_available = False  # as a driver that stopped answering does
+    attic.async_write_state()
+    await rig.probe.wait_for_value(f"{b}/$alert/sensor-attic", b"Attic is unavailable")
+    assert rig.probe.latest[f"{b}/sensor-attic/value"] == b"21.5"
+    attic._attr_available = True
+    attic.async_write_state()
+    await rig.probe.wait_for_value(f"{b}/$alert/sensor-attic", b"")

@@ -3,7 +3,8 @@
 On every connect, in this order: `$state` = `init`, the retained topics of nodes that no longer
 exist cleared, `$description`, every property value, the subscription to `.../set` (SUBACK
 awaited), `$state` = `ready`. The will is `$state` = `lost`; a clean stop says `disconnected`.
-When the entity set changes (a reload) the device goes back to `init`, clears what was
+An unavailable entity keeps its last values and raises the alert `$alert/<node id>` until
+it is back. When the entity set changes (a reload) the device goes back to `init`, clears what was
 removed, publishes a `$description` with a higher `version`, the new values, then `ready`.
 A `.../set` goes through the gateway's command router, under the rules of `<e>/set`.
 
@@ -23,7 +24,12 @@ from typing import TYPE_CHECKING, Any, Final
 import aiomqtt
 
 from ... import mqtt
-from ...const import EVENT_RELOAD_FINISHED, EVENT_RELOAD_STARTED, EVENT_STATE_CHANGED
+from ...const import (
+    EVENT_RELOAD_FINISHED,
+    EVENT_RELOAD_STARTED,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+)
 from ...core import Event, Gateway, callback
 from ...event_data import StateChangedData
 from ...gateway_data import DataKey
@@ -146,19 +152,50 @@ class HomieDevice:
 
     @callback
     def _async_publish_device(self) -> None:
-        """`init`, clear what is gone, `$description`, every value (the caller says `ready`)."""
+        """`init`, clear what is gone, `$description`, every value and alert (the caller
+        says `ready`)."""
         self._async_send(f"{self.base}/$state", b"init")
         current = {self._topic(prop) for prop in self.properties.values() if prop.retained}
+        current |= {self._alert_topic(props[0]) for props in self._unavailable()}
         stale = self._known_topics - current
         for topic in sorted(stale):
             self._async_send(topic, b"")
         if stale:
-            self._known_topics = current
+            self._known_topics -= stale
             self._async_save()
         description = json.dumps(self.description, separators=(",", ":"), ensure_ascii=False)
         self._async_send(f"{self.base}/$description", description.encode())
-        for prop in self.properties.values():
-            self._async_publish_value(prop)
+        for props in self._by_entity.values():
+            self._async_publish_alert(props[0])
+            for prop in props:
+                self._async_publish_value(prop)
+
+    def _unavailable(self) -> list[list[HomieProperty]]:
+        return [
+            props
+            for entity_id, props in self._by_entity.items()
+            if (state := self.gw.states.get(entity_id)) is not None
+            and state.state == STATE_UNAVAILABLE
+        ]
+
+    def _alert_topic(self, prop: HomieProperty) -> str:
+        return f"{self.base}/$alert/{prop.node}"
+
+    @callback
+    def _async_publish_alert(self, prop: HomieProperty) -> None:
+        """An unavailable entity raises the alert `$alert/<node>` (its values stay as they
+        were); the alert is removed when it is back."""
+        state = self.gw.states.get(prop.entity.entity_id)
+        unavailable = state is not None and state.state == STATE_UNAVAILABLE
+        topic = self._alert_topic(prop)
+        payload = f"{prop.entity.name} is unavailable".encode() if unavailable else b""
+        if self._published.get(topic, b"") == payload:
+            return
+        self._published[topic] = payload
+        self._async_send(topic, payload)
+        if unavailable != (topic in self._known_topics):
+            self._known_topics.symmetric_difference_update({topic})
+            self._async_save()
 
     @callback
     def _async_send(self, topic: str, payload: bytes, *, retain: bool = True) -> None:
@@ -169,6 +206,8 @@ class HomieDevice:
         if not prop.retained:
             return
         state = self.gw.states.get(prop.entity.entity_id)
+        if state is not None and state.state == STATE_UNAVAILABLE:
+            return  # the last value stays; the alert says why it is not updated
         payload = prop.read(state) if state is not None else None
         payload = b"" if payload is None else payload  # no value: clear the retained one
         topic = self._topic(prop)
@@ -201,8 +240,9 @@ class HomieDevice:
         if props and widen(props[0].entity, new) != props[0].entity:
             self._async_schedule_refresh()  # its value no longer fits its datatype
             return
-        if not self.link.connected:
+        if not self.link.connected or not props:
             return
+        self._async_publish_alert(props[0])
         for prop in props:
             if prop.retained:
                 self._async_publish_value(prop)
