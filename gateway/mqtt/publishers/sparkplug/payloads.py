@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ....const import STATE_ON
+from ....exceptions import GatewayError
 from ..convention_entities import ConventionEntity, Value, state_value
-from . import boardgate_sparkplug_b_pb2 as pb
+
+try:
+    from . import boardgate_sparkplug_b_pb2 as pb
+except Exception as err:  # protobuf missing (ImportError) or too old (its VersionError)
+    raise GatewayError(
+        f"sparkplug: needs protobuf >= 7.35 ({err}); install it: pip install 'boardgate[sparkplug]'"
+    ) from err
 
 __all__ = [
     "BDSEQ",
