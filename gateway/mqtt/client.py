@@ -232,7 +232,7 @@ def build_clean_client(
     config: MqttConfig,
     broker: tuple[str, int],
     client_id: str,
-    will: aiomqtt.Will,
+    will: aiomqtt.Will | None,
     queue_type: QueueType,
     connect_timeout: float = CONNECT_TIMEOUT,
 ) -> GatewayClient:

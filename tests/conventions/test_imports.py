@@ -49,7 +49,7 @@ def loaded_with(tmp_path: Path, sections: str) -> set[str]:
 def test_without_the_sections_nothing_is_imported(tmp_path: Path) -> None:
     loaded = loaded_with(tmp_path, "")
     assert "gateway.mqtt.publishers.bridge_api" in loaded  # the probe did set MQTT up
-    assert loaded.isdisjoint({*SHARED, *HOMIE, *SPARKPLUG})
+    assert loaded.isdisjoint({*SHARED, *HOMIE, *SPARKPLUG, "gateway.mqtt.publishers.homie_removal"})
 
 
 def test_homie_alone_imports_no_sparkplug(tmp_path: Path) -> None:

@@ -123,3 +123,32 @@ async def test_restart_keeps_the_version_and_clears_nodes_removed_meanwhile(
     assert f"{b}/sensor-mode/value" not in fresh.latest
     assert "sensor-mode" not in json.loads(fresh.latest[f"{b}/$description"])["nodes"]
     assert await in_thread(process.stop) == 0
+
+
+async def test_removing_the_section_removes_the_device(
+    gateway_processes: Callable[..., GatewayProcess],
+    mqtt_broker: Mosquitto,
+    mqtt_probe_factory: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    process, probe, tag = await start(gateway_processes, mqtt_broker, mqtt_probe_factory, tmp_path)
+    b = f"homie-{tag}/5/node-{tag}"
+    assert await in_thread(process.stop) == 0
+    seen = len(probe.messages)
+    text = await in_thread(process.config_path.read_text)
+    await in_thread(
+        process.config_path.write_text, text.replace(f"homie: {{prefix: homie-{tag}}}\n", "")
+    )
+    await in_thread(process.start)
+    await probe.wait_for_value(f"{b}/switch-relay/state", b"")  # the last one cleared
+    cleared = [m.topic.value for m in probe.messages[seen:] if m.topic.value.startswith(b)]
+    assert cleared[0] == f"{b}/$state"  # the device ceases to exist first
+    assert set(cleared) >= {f"{b}/$description", f"{b}/switch-relay/state"}
+    assert all(m.payload == b"" for m in probe.messages[seen:] if m.topic.value.startswith(b))
+    fresh: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+    await fresh.subscribe(f"homie-{tag}/#")
+    await fresh.publish(f"homie-{tag}/test-marker", "x")
+    await fresh.wait_until(lambda: f"homie-{tag}/test-marker" in fresh.latest)
+    assert set(fresh.latest) == {f"homie-{tag}/test-marker"}  # nothing retained is left
+    assert not await in_thread((tmp_path / "state" / "homie.json").exists)
+    assert await in_thread(process.stop) == 0

@@ -50,8 +50,8 @@ class LinkSession(Protocol):
     async def async_prepare(self) -> None:
         """Before each connection attempt (Sparkplug records the next bdSeq on disk)."""
 
-    def will(self) -> aiomqtt.Will:
-        """The will for the next connection attempt."""
+    def will(self) -> aiomqtt.Will | None:
+        """The will for the next connection attempt (None: none)."""
 
     async def async_begin(self, link: ConventionLink) -> None:
         """A new connection: subscribe (awaited) and publish the birth."""
@@ -120,6 +120,12 @@ class ConventionLink:
             self._task.cancel()
 
     @callback
+    def async_stop(self) -> None:
+        """End after the current session (goodbye, clean disconnect), or now if none."""
+        if not self._stop.done():
+            self._stop.set_result(None)
+
+    @callback
     def async_restart_session(self) -> None:
         """Say goodbye, disconnect and connect again at once: Sparkplug's answer to its
         primary host going offline."""
@@ -184,6 +190,9 @@ class ConventionLink:
                 failures += 1
                 log = _LOGGER.warning if failures == 1 else _LOGGER.debug
                 log("%s: MQTT connection failed or lost: %s", self.client_id, err)
+            except Exception:
+                _LOGGER.exception("%s: unexpected error in the connection", self.client_id)
+                failures += 1
             if not self._stop.done():
                 await self._async_wait_backoff(failures)
 

@@ -10,7 +10,8 @@ A `.../set` goes through the gateway's command router, under the rules of `<e>/s
 
 The description's version and the retained topics published are kept in `state_dir`, so a node
 removed while the gateway was stopped is still cleared, and an unchanged device keeps its
-version across restarts.
+version across restarts. When the `homie:` section is gone, `homie_removal` uses that record
+to remove the device from the broker.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ __all__ = ["DATA_HOMIE", "HomieDevice", "async_setup"]
 
 _LOGGER = logging.getLogger(__name__)
 DATA_HOMIE: Final[DataKey[HomieDevice]] = DataKey("homie")
-STORE_FILE = "homie.json"
+STORE_FILE = "homie.json"  # also read by bootstrap and homie_removal
 
 
 class HomieDevice:
@@ -121,7 +122,12 @@ class HomieDevice:
 
     @callback
     def _async_save(self) -> None:
-        data = {"version": self.version, "key": self._key, "topics": sorted(self._known_topics)}
+        data = {
+            "base": self.base,
+            "version": self.version,
+            "key": self._key,
+            "topics": sorted(self._known_topics),
+        }
         self.gw.async_add_executor_job(self._save, data)
 
     def _save(self, data: dict[str, Any]) -> None:
