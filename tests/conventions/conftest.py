@@ -68,17 +68,20 @@ async def make_rig(
     subscribed first; stopped after the test."""
     started: list[tuple[Gateway, Any]] = []
 
-    async def make(conventions: str, filters: list[str]) -> Rig:
+    async def make(conventions: str, filters: list[str], broker: Mosquitto | None = None) -> Rig:
+        """On `broker` (default: the shared one); a private broker's restarts need real
+        time to pass for the reconnect backoff, so its gateway runs on the loop's clock."""
+        port = (broker or mqtt_broker).port
         tag = uuid.uuid4().hex[:8]
         path = tmp_path / "boardgate.yaml"
-        text = config_text(tmp_path, mqtt_broker.port, tag, conventions.format(tag=tag))
+        text = config_text(tmp_path, port, tag, conventions.format(tag=tag))
         await in_thread(path.write_text, text)
-        probe: MqttProbe = await mqtt_probe_factory(mqtt_broker.port)
+        probe: MqttProbe = await mqtt_probe_factory(port)
         for topic_filter in filters:
             await probe.subscribe(topic_filter.format(tag=tag))
         clock = FakeClock()
         config = await in_thread(load_config, path, resolve_platform_schema)
-        gw = await async_setup_gateway(config, clock=clock)
+        gw = await async_setup_gateway(config, clock=None if broker else clock)
         driver = await platforms.gpio.async_get_driver(gw)
         started.append((gw, driver))
         await wait_in_sync(get_data(gw).connection)

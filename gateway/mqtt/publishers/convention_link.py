@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 import aiomqtt
@@ -85,6 +85,7 @@ class ConventionLink:
         self.connections = 0
         self.published = 0
         self.began = asyncio.Event()  # set while a session is under way (tests, diagnostics)
+        self._listeners: list[Callable[[], None]] = []
 
     @property
     def connected(self) -> bool:
@@ -95,6 +96,19 @@ class ConventionLink:
     def session_open(self) -> bool:
         """Connected, whether or not the session has begun."""
         return self._client is not None
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` whenever a session begins or ends; returns its remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                _LOGGER.exception("Error in %s listener %s", self.client_id, listener)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -209,9 +223,11 @@ class ConventionLink:
         self._restart = self.gw.loop.create_future()
         self.connections += 1
         try:
-            await self.session.async_begin(self)
+            if not await self._async_begin(client):
+                return
             self._ready = True
             self.began.set()
+            self._notify()
             if await self._async_serve(client):
                 await self._async_goodbye(client)
         finally:
@@ -219,7 +235,25 @@ class ConventionLink:
             self._ready = False
             self.began.clear()
             self.session.async_lost()
+            self._notify()
             await client.__aexit__(None, None, None)
+
+    async def _async_begin(self, client: GatewayClient) -> bool:
+        """The session's beginning; False when a stop came first. Raises MqttError as soon as
+        the connection is lost (aiomqtt would wait for a SUBACK until its timeout)."""
+        begin = self.gw.loop.create_task(
+            self.session.async_begin(self), name=f"{self.client_id} begin"
+        )
+        await asyncio.wait((begin, client.lost, self._stop), return_when=asyncio.FIRST_COMPLETED)
+        if not begin.done():
+            begin.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
+                await begin
+            if self._stop.done():
+                return False
+            raise aiomqtt.MqttError("Lost the connection while beginning the session")
+        begin.result()
+        return True
 
     async def _async_serve(self, client: GatewayClient) -> bool:
         """Until the connection drops (raises MqttError), or a stop or a restart is asked
