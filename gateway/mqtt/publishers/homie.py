@@ -16,6 +16,7 @@ to remove the device from the broker.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ import aiomqtt
 
 from ... import mqtt
 from ...const import (
+    EVENT_GATEWAY_CLOSE,
+    EVENT_GATEWAY_FINAL_WRITE,
     EVENT_RELOAD_FINISHED,
     EVENT_RELOAD_STARTED,
     EVENT_STATE_CHANGED,
@@ -34,7 +37,7 @@ from ...const import (
 from ...core import Event, Gateway, callback
 from ...event_data import StateChangedData
 from ...gateway_data import DataKey
-from ...state_store import read_json, write_json_atomic
+from ...state_store import StateFile
 from ..models import PublishMessage, ReceiveMessage
 from .convention_entities import async_convention_entities, widen
 from .convention_link import ConventionLink
@@ -61,7 +64,7 @@ class HomieDevice:
         self.base = f"{homie.prefix}/5/{homie.device_id}"
         self.name = core.name
         self.qos = config.qos
-        self.store = Path(core.state_dir) / STORE_FILE
+        self.store = StateFile(gw, Path(core.state_dir) / STORE_FILE)
         self.link = ConventionLink(gw, config, "homie", self)
         self.version = 0
         self.description: dict[str, Any] = {}
@@ -77,7 +80,7 @@ class HomieDevice:
     # -- start and stop -----------------------------------------------------------------------
 
     async def async_start(self) -> None:
-        stored = await self.gw.async_add_executor_job(read_json, self.store) or {}
+        stored = await self.store.async_load() or {}
         self.version = int(stored.get("version", 0))
         self._key = str(stored.get("key", ""))
         self._known_topics = set(stored.get("topics", []))
@@ -88,7 +91,17 @@ class HomieDevice:
             bus.async_listen(EVENT_RELOAD_STARTED, self._async_reload_started),
             bus.async_listen(EVENT_RELOAD_FINISHED, self._async_reload_finished),
         ]
+        bus.async_listen_once(EVENT_GATEWAY_FINAL_WRITE, self._async_flush)
+        bus.async_listen_once(EVENT_GATEWAY_CLOSE, self._async_close)
         self.link.async_start()
+
+    async def _async_flush(self, _event: Event) -> None:
+        await self.store.async_flush()
+
+    @callback
+    def _async_close(self, _event: Event) -> None:
+        for remove in self._removers:
+            remove()
 
     # -- the description ----------------------------------------------------------------------
 
@@ -105,7 +118,7 @@ class HomieDevice:
         for prop in props:
             self._by_entity.setdefault(prop.entity.entity_id, []).append(prop)
         body = build_description(self.name, 0, props)
-        key = json.dumps(body, sort_keys=True)
+        key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         changed = key != self._key
         if changed:
             self._key = key
@@ -122,19 +135,15 @@ class HomieDevice:
 
     @callback
     def _async_save(self) -> None:
-        data = {
-            "base": self.base,
-            "version": self.version,
-            "key": self._key,
-            "topics": sorted(self._known_topics),
-        }
-        self.gw.async_add_executor_job(self._save, data)
-
-    def _save(self, data: dict[str, Any]) -> None:
-        try:
-            write_json_atomic(self.store, data)
-        except OSError as exc:
-            _LOGGER.warning("Cannot record the Homie description in %s: %s", self.store, exc)
+        """Record the device (coalesced writes in the pool; the latest always lands)."""
+        self.store.async_save(
+            {
+                "base": self.base,
+                "version": self.version,
+                "key": self._key,
+                "topics": sorted(self._known_topics),
+            }
+        )
 
     # -- the session (LinkSession) ------------------------------------------------------------
 
