@@ -25,6 +25,7 @@ import aiomqtt
 
 from .... import mqtt
 from ....const import (
+    EVENT_GATEWAY_CLOSE,
     EVENT_RELOAD_FINISHED,
     EVENT_RELOAD_STARTED,
     EVENT_STATE_CHANGED,
@@ -109,6 +110,7 @@ class EdgeNode:
         self._rebirth_scheduled = False
         self._bad_writes_logged_at: dict[str, float] = {}
         self._removers: list[Callable[[], None]] = []
+        self._save_failed = False
 
     def topic(self, message_type: str) -> str:
         return f"{NAMESPACE}/{self.group_id}/{message_type}/{self.edge_node_id}"
@@ -127,7 +129,13 @@ class EdgeNode:
             bus.async_listen(EVENT_RELOAD_STARTED, self._async_reload_started),
             bus.async_listen(EVENT_RELOAD_FINISHED, self._async_reload_finished),
         ]
+        bus.async_listen_once(EVENT_GATEWAY_CLOSE, self._async_close)
         self.link.async_start()
+
+    @callback
+    def _async_close(self, _event: Event) -> None:
+        for remove in self._removers:
+            remove()
 
     @callback
     def _async_describe(self) -> None:
@@ -160,7 +168,11 @@ class EdgeNode:
         try:
             write_json_atomic(self.store, data)
         except OSError as exc:
-            _LOGGER.warning("Cannot record the Sparkplug bdSeq in %s: %s", self.store, exc)
+            if not self._save_failed:  # once: it is tried again before every CONNECT
+                _LOGGER.warning("Cannot record the Sparkplug bdSeq in %s: %s", self.store, exc)
+            self._save_failed = True
+        else:
+            self._save_failed = False
 
     async def async_begin(self, link: ConventionLink) -> None:
         self.born = False
