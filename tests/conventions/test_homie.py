@@ -85,6 +85,7 @@ async def test_description_follows_the_convention(make_rig: Any) -> None:
     await ready(rig)
     doc = description(rig)
     check_description(doc)
+    assert doc["version"] > 1_700_000_000  # a first start: from the time (no record yet)
     nodes = doc["nodes"]
     assert nodes["switch-relay-1"]["properties"]["state"] == {
         "datatype": "boolean",

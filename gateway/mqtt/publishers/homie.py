@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -81,7 +82,9 @@ class HomieDevice:
 
     async def async_start(self) -> None:
         stored = await self.store.async_load() or {}
-        self.version = int(stored.get("version", 0))
+        # Without a record (a first start, or a lost state_dir) the version starts from the
+        # time, so that it is still higher than any a controller may have seen.
+        self.version = int(stored.get("version", time.time() - 1))
         self._key = str(stored.get("key", ""))
         self._known_topics = set(stored.get("topics", []))
         self._async_rebuild()
