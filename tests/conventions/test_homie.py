@@ -195,3 +195,20 @@ async def test_unavailable_raises_an_alert_and_keeps_the_value(make_rig: Any) ->
     attic._attr_available = True
     attic.async_write_state()
     await rig.probe.wait_for_value(f"{b}/$alert/sensor-attic", b"")
+
+
+async def test_a_value_that_no_longer_fits_gets_a_wider_datatype(make_rig: Any) -> None:
+    rig: Rig = await make_rig(HOMIE, FILTERS)
+    await ready(rig)
+    b = base(rig)
+    version = description(rig)["version"]
+    component = async_get_component(rig.gw, "sensor")
+    assert component is not None
+    water = component.entities["sensor.water"]  # an integer counter
+    water._attr_native_value = 2.5  # as a counter reset to a fraction by a service would
+    water.async_write_state()
+    await rig.probe.wait_until(lambda: description(rig)["version"] == version + 1)
+    check_description(description(rig))
+    assert description(rig)["nodes"]["sensor-water"]["properties"]["value"]["datatype"] == "float"
+    await rig.probe.wait_for_value(f"{b}/sensor-water/value", b"2.5")
+    await ready(rig)

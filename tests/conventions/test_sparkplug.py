@@ -11,6 +11,7 @@ from typing import Any
 import pysparkplug as spb
 from pysparkplug._protobuf import sparkplug_b_pb2 as reference
 
+from gateway.entity_component import async_get_component
 from gateway.mqtt.publishers.sparkplug import DATA_SPARKPLUG
 from gateway.reload import async_reload_from_file
 from tests.conventions.conftest import Rig
@@ -216,3 +217,17 @@ async def test_retained_and_bad_commands_change_nothing(make_rig: Any, caplog: A
     assert len(bad) == 2  # the relay once (a minute), the sensor once
     assert any("not Sparkplug B" in r.getMessage() for r in caplog.records)
     await rig.probe.client.publish(topic(rig, "NCMD"), b"", qos=1, retain=True)
+
+
+async def test_a_value_that_no_longer_fits_sends_a_new_birth(make_rig: Any) -> None:
+    rig: Rig = await make_rig(SPARKPLUG, FILTERS)
+    await wait_births(rig, 1)
+    component = async_get_component(rig.gw, "sensor")
+    assert component is not None
+    attic = component.entities["sensor.attic"]  # a Double
+    attic._attr_native_value = "sensor fault"
+    attic.async_write_state()
+    second = (await wait_births(rig, 2))[1]
+    types = {m.name: m.datatype for m in second.metrics}
+    assert types["sensor/attic"] == spb.DataType.STRING
+    assert metric_values(second)["sensor/attic"] == "sensor fault"
