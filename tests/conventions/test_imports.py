@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.broker import free_port
@@ -62,3 +64,22 @@ def test_sparkplug_alone_imports_no_homie(tmp_path: Path) -> None:
     loaded = loaded_with(tmp_path, "sparkplug: {group_id: plant}\n")
     assert {*SHARED, *SPARKPLUG} <= loaded
     assert loaded.isdisjoint(HOMIE)
+
+
+def test_sparkplug_without_protobuf_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "boardgate.yaml"
+    config = (
+        CONFIG.format(state=tmp_path / "state", port=free_port()) + "sparkplug: {group_id: g}\n"
+    )
+    path.write_text(config)
+    script = (
+        "import sys; sys.modules['google.protobuf'] = None  # as if it were not installed\n"
+        "from gateway.cli import main; sys.exit(main(['run', '-c', sys.argv[1]]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "boardgate: sparkplug: needs protobuf" in result.stderr
+    assert "pip install 'boardgate[sparkplug]'" in result.stderr
+    assert "Traceback" not in result.stderr
