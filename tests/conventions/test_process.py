@@ -150,5 +150,6 @@ async def test_removing_the_section_removes_the_device(
     await fresh.publish(f"homie-{tag}/test-marker", "x")
     await fresh.wait_until(lambda: f"homie-{tag}/test-marker" in fresh.latest)
     assert set(fresh.latest) == {f"homie-{tag}/test-marker"}  # nothing retained is left
+    await in_thread(process.wait_for_output, "Removed the Homie device")
     assert not await in_thread((tmp_path / "state" / "homie.json").exists)
     assert await in_thread(process.stop) == 0

@@ -158,6 +158,15 @@ class ConventionLink:
         self.published += 1
         return info.rc == 0
 
+    async def async_publish_acknowledged(self, topic: str, payload: bytes, retain: bool) -> None:
+        """Publish at QoS 1 and wait for the broker's PUBACK: everything published before it
+        has then reached the broker too. Raises MqttError (also when not connected)."""
+        client = self._client
+        if client is None:
+            raise aiomqtt.MqttError("not connected")
+        await client.publish(topic, payload, qos=1, retain=retain)
+        self.published += 1
+
     async def async_subscribe(self, filters: list[tuple[str, int]]) -> None:
         """Subscribe and wait for the SUBACK. MQTT 5 keeps the retain flag as published, so a
         live retained command can be told from a fresh one."""

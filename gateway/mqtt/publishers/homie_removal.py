@@ -48,8 +48,12 @@ class HomieRemoval:
         return None
 
     async def async_begin(self, link: ConventionLink) -> None:
-        for topic in (f"{self.base}/$state", f"{self.base}/$description", *self.topics):
+        topics = [f"{self.base}/$state", f"{self.base}/$description", *self.topics]
+        first, last = topics[:-1], topics[-1]
+        for topic in first:
             link.async_publish(topic, b"", self.qos, True)
+        # Its acknowledgement means the broker has every clear (they are sent in order).
+        await link.async_publish_acknowledged(last, b"", True)
         await self.gw.async_add_executor_job(self.store.unlink, True)
         _LOGGER.info("Removed the Homie device %s (no homie: section any more)", self.base)
         link.async_stop()
