@@ -8,6 +8,7 @@ from typing import Any
 
 import pysparkplug as spb
 
+from gateway.mqtt import get_data
 from gateway.mqtt.publishers.convention_link import ConventionLink
 from gateway.mqtt.publishers.homie import DATA_HOMIE
 from gateway.mqtt.publishers.sparkplug import DATA_SPARKPLUG
@@ -50,6 +51,8 @@ async def test_broker_restart_begins_new_sessions(
     await rig.probe.wait_until(lambda: bool(rig.probe.values(births)))
     first = spb.NBirth.decode(rig.probe.values(births)[0])
     node, device = rig.gw.data[DATA_SPARKPLUG], rig.gw.data[DATA_HOMIE]
+    main_id = get_data(rig.gw).config.client_id
+    assert (device.link.client_id, node.link.client_id) == (f"{main_id}-homie", f"{main_id}-spb")
     await rig.probe.disconnect()
     await private_broker.async_stop()
     await wait_for_link(node.link, lambda link: not link.connected)
