@@ -52,10 +52,10 @@ class Rig:
         return self.factory.pin(number)
 
 
-def config_text(tmp_path: Path, port: int, tag: str, conventions: str) -> str:
+def config_text(tmp_path: Path, port: int, tag: str, conventions: str, protocol: str = "5") -> str:
     head = (
         f"gateway: {{node_id: board_{tag}, name: Test board, state_dir: {tmp_path / 'state'}}}\n"
-        f"mqtt: {{port: {port}, base_topic: bg-{tag}, discovery: false}}\n"
+        f"mqtt: {{port: {port}, base_topic: bg-{tag}, discovery: false, protocol: '{protocol}'}}\n"
     )
     return head + conventions + ENTITIES.format()
 
@@ -68,13 +68,15 @@ async def make_rig(
     subscribed first; stopped after the test."""
     started: list[tuple[Gateway, Any]] = []
 
-    async def make(conventions: str, filters: list[str], broker: Mosquitto | None = None) -> Rig:
+    async def make(
+        conventions: str, filters: list[str], broker: Mosquitto | None = None, protocol: str = "5"
+    ) -> Rig:
         """On `broker` (default: the shared one); a private broker's restarts need real
         time to pass for the reconnect backoff, so its gateway runs on the loop's clock."""
         port = (broker or mqtt_broker).port
         tag = uuid.uuid4().hex[:8]
         path = tmp_path / "boardgate.yaml"
-        text = config_text(tmp_path, port, tag, conventions.format(tag=tag))
+        text = config_text(tmp_path, port, tag, conventions.format(tag=tag), protocol)
         await in_thread(path.write_text, text)
         probe: MqttProbe = await mqtt_probe_factory(port)
         for topic_filter in filters:

@@ -77,3 +77,20 @@ async def test_broker_restart_begins_new_sessions(
     await probe.wait_until(lambda: probe.values(state)[-1:] == [b"ready"], timeout=30)
     assert node.born
     assert node.link.connections == device.link.connections == 2
+
+
+async def test_both_over_mqtt_3_1_1(make_rig: Any) -> None:
+    """The 3.1.1 path: clean session, subscriptions in one SUBSCRIBE, commands delivered."""
+    rig: Rig = await make_rig(BOTH, FILTERS, protocol="3.1.1")
+    b = f"homie-{rig.tag}/5/board-{rig.tag}"
+    await rig.probe.wait_for_value(f"{b}/$state", b"ready")
+    births = f"spBv1.0/plant-{rig.tag}/NBIRTH/edge-{rig.tag}"
+    await rig.probe.wait_until(lambda: bool(rig.probe.values(births)))
+    await rig.probe.publish(f"{b}/switch-relay-1/state/set", "true")
+    await rig.probe.wait_for_value(f"{b}/switch-relay-1/state", b"true")
+    assert rig.pin(22).state == 1
+    data = f"spBv1.0/plant-{rig.tag}/NDATA/edge-{rig.tag}"
+    await rig.probe.wait_until(lambda: bool(rig.probe.values(data)))
+    birth = spb.NBirth.decode(rig.probe.values(births)[0])
+    ndata = spb.NData.decode(rig.probe.values(data)[0], birth=birth)
+    assert [(m.name, m.value) for m in ndata.metrics] == [("switch/relay_1", True)]
