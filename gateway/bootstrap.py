@@ -6,6 +6,7 @@ import functools
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
@@ -65,10 +66,25 @@ async def async_setup_gateway(
             await async_setup_component(
                 gw, "gateway.mqtt.publishers.ha_discovery", config.core, config.mqtt.discovery
             )
+        if config.homie is not None:
+            await async_setup_component(
+                gw, f"{PUBLISHERS}.homie", config.core, config.mqtt, config.homie
+            )
+        elif await gw.async_add_executor_job(_homie_left_behind, config.core.state_dir):
+            await async_setup_component(gw, f"{PUBLISHERS}.homie_removal", config.core, config.mqtt)
+        if config.sparkplug is not None:
+            await async_setup_component(
+                gw, f"{PUBLISHERS}.sparkplug", config.core, config.mqtt, config.sparkplug
+            )
     if config.automations:
         await async_setup_component(gw, "gateway.automation", config.automations)
     await gw.async_start()
     return gw
+
+
+def _homie_left_behind(state_dir: str | Path) -> bool:
+    """A Homie device was published from this state_dir (and `homie:` is gone now)."""
+    return (Path(state_dir) / "homie.json").exists()
 
 
 async def async_setup_entities(gw: Gateway, entries: Sequence[PlatformEntry]) -> None:

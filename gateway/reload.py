@@ -36,7 +36,17 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RESTART_SECTIONS = ("core", "mqtt", "gpio", "serial", "i2c", "expanders", "web")
+RESTART_SECTIONS = (
+    "core",
+    "mqtt",
+    "gpio",
+    "serial",
+    "i2c",
+    "expanders",
+    "web",
+    "homie",
+    "sparkplug",
+)
 _DATA_QUEUE: Final[DataKey[ReloadQueue]] = DataKey("reload_queue")
 _STOPPING = (CoreState.STOPPING, CoreState.FINAL_WRITE, CoreState.STOPPED)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from gateway.automation.config import AutomationConfig
+    from gateway.config.conventions import HomieConfig, SparkplugConfig
     from gateway.config.i2c_config import ExpanderConfig, I2CBusConfig
     from gateway.config.web import WebConfig
 
@@ -175,6 +176,8 @@ class Config:
     i2c: tuple[I2CBusConfig, ...] = ()
     expanders: tuple[ExpanderConfig, ...] = ()
     web: WebConfig | None = None  # None: no `web:` section, the web server is not loaded
+    homie: HomieConfig | None = None  # the optional conventions (config/conventions.py)
+    sparkplug: SparkplugConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any, Final, get_type_hints
 import voluptuous as vol
 
 from gateway.config import cv
+from gateway.config.conventions import CONVENTION_KEYS
 from gateway.config.field_types import mismatched_fields
 from gateway.config.model import (
     PARITIES,
@@ -51,6 +52,7 @@ TOP_LEVEL_KEYS: Final = (
     *CONFIG_DOMAINS,
     "automation",
     "web",
+    *CONVENTION_KEYS,
 )
 
 _GATEWAY: Final = vol.Schema(
@@ -184,6 +186,7 @@ SECTION_KEYS: Final = {
     "gpio": _keys(_GPIO),
     "serial": _keys(_SERIAL_PORT),
     "web": WEB_KEYS,
+    **CONVENTION_KEYS,
 }
 """The keys each section accepts, to suggest one when a key is misspelt."""
 

@@ -8,12 +8,15 @@ each section and each list item is validated on its own and every error of every
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import voluptuous as vol
 
+from gateway.config.conventions import validate_homie, validate_sparkplug
 from gateway.config.cv import split_expander_pin
 from gateway.config.issues import ConfigPath, Issue, Mark, config_error
 from gateway.config.model import (
@@ -136,9 +139,22 @@ class _Checker:
             self.expander_configs,
             web,
         )
+        config = self.conventions(config)
         if self.require_work and not self.issues and not does_something(config):
             self.report((), NOTHING_TO_RUN)
         return config
+
+    def conventions(self, config: Config) -> Config:
+        """`homie:` and `sparkplug:`: each speaks through the broker of `mqtt:`."""
+        found: dict[str, Any] = {}
+        node_id = config.core.node_id
+        for name, validate in (("homie", validate_homie), ("sparkplug", validate_sparkplug)):
+            if name not in self.root:
+                continue
+            if config.mqtt is None:
+                self.report((name,), "needs the mqtt: section (it uses the same broker)", key=True)
+            found[name] = self.section(name, functools.partial(validate, node_id=node_id))
+        return replace(config, **found) if found else config
 
     # --- reporting
 

@@ -38,6 +38,7 @@ __all__ = [
     "SUPPORTED_AIOMQTT",
     "SUPPORTED_PAHO",
     "GatewayClient",
+    "build_clean_client",
     "build_client",
     "call_when_drained",
     "dispatch_queue_type",
@@ -224,6 +225,41 @@ def build_client(
         clean_start=False if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
         properties=properties,
         will=aiomqtt.Will(will_topic, b"offline", qos=1, retain=True),
+        keepalive=config.keepalive,
+        timeout=connect_timeout,
+        tls_params=tls_params,
+        tls_insecure=tls_insecure,
+        socket_options=[_NODELAY],
+        queue_type=queue_type,
+        logger=_CLIENT_LOGGER,
+    )
+    guard_socket_registration(client)
+    return client
+
+
+def build_clean_client(
+    config: MqttConfig,
+    broker: tuple[str, int],
+    client_id: str,
+    will: aiomqtt.Will | None,
+    queue_type: QueueType,
+    connect_timeout: float = CONNECT_TIMEOUT,
+) -> GatewayClient:
+    """A new client for a connection of its own (an output convention): `client_id`, `will`,
+    the credentials and TLS of `config`, and a clean session (3.1.1: clean session; 5: clean
+    start with no session expiry), as Sparkplug requires. Must be called in the event loop."""
+    tls_params, tls_insecure = _tls(config)
+    v5 = config.protocol == "5"
+    client = GatewayClient(
+        broker[0],
+        broker[1],
+        username=config.username,
+        password=config.password,
+        identifier=client_id,
+        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+        clean_session=None if v5 else True,
+        clean_start=True if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
+        will=will,
         keepalive=config.keepalive,
         timeout=connect_timeout,
         tls_params=tls_params,

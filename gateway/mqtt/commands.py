@@ -125,6 +125,21 @@ class CommandRouter:
         except PayloadError as err:
             self._log_malformed(entity_id, commands, msg, err)
             return
+        self.async_submit(entity_id, command)
+
+    @callback
+    def async_handle_set(self, entity_id: str, commands: CommandInput, msg: ReceiveMessage) -> None:
+        """A command from another convention's topic (Homie's `.../set`), parsed by `commands`,
+        under the rules of `<e>/set`: retained ones refused, malformed ones logged once a
+        minute, each entity's commands run in order."""
+        self._async_on_set(entity_id, commands, msg)
+
+    @callback
+    def async_submit(self, entity_id: str, command: Command) -> None:
+        """Run a parsed command after the entity's earlier ones (Sparkplug NCMD writes)."""
+        if self._stopping:
+            self._ignored_while_stopping += 1
+            return
         queue = self._queues.get(entity_id)
         if queue is not None:
             queue.append(command)  # the running drain task picks it up

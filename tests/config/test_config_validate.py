@@ -140,7 +140,8 @@ def test_plain_dicts_are_reported_at_the_start_of_the_file(
         validate_config(raw, Path("c.yaml"), resolve_schema, host=host)
     assert info.value.errors == [
         "c.yaml:1:1: extra: unknown key (expected one of: gateway, mqtt, gpio, serial, i2c, "
-        "expander, switch, binary_sensor, sensor, light, button, automation, web)",
+        "expander, switch, binary_sensor, sensor, light, button, automation, web, homie, "
+        "sparkplug)",
         "c.yaml:1:1: mqtt.port: expected an integer",
         "c.yaml:1:1: switch.0.name: required key not provided",
     ]

@@ -11,5 +11,10 @@ only when the config asks for it, so a convention that is off costs nothing:
   re-sent after every `online`, on Home Assistant's birth message and after a reload; the
   payloads themselves are built by the pure `discovery_payloads`.
 
-Homie 5 and Sparkplug B go beside them, each on its own connection.
+- `homie`: the board as a Homie 5 device (`homie_model` builds the description and parses
+  `.../set`; `homie_removal` clears a device whose section was removed).
+- `sparkplug`: the board as a Sparkplug B 3.0 edge node (`sparkplug.payloads` encodes).
+
+Homie and Sparkplug each need their own will and session, so each has its own connection
+(`convention_link.ConventionLink`); `convention_entities` is what both know of an entity.
 """
