@@ -11,9 +11,11 @@ hooks), then `<b>/status` = `online`, then the on-online hooks (discovery). A ga
 still being set up holds `online` back until `gateway_started`: entities and the bridge's
 request topics exist (and are acknowledged) before anyone is told to use them.
 
-With several brokers (`mqtt.host` as a list) each attempt goes to the next broker after the
-one that failed or was lost, in order and round, with the same backoff; a working connection
-stays where it is. `failovers` counts connections made to another broker than the one before.
+With several brokers (`mqtt.host` as a list), a failed attempt moves on to the next broker, in
+order and round, with the same backoff; after a lost connection the first retry goes to the
+same broker (a restart or a cluster's hiccup: it probably still works, and a broker that does
+not share sessions keeps ours), so the gateway stays on whichever works. `failovers` counts
+connections made to another broker than the one before.
 
 After losing a connection that had lasted (`STABLE_AFTER`), the first retry waits a random
 0-1 s ("full jitter", `hardware.backoff`), so a fleet whose broker restarted does not come
@@ -458,7 +460,7 @@ class MqttConnection:
 
     @callback
     def _async_next_broker(self) -> None:
-        """The next attempt goes to the next broker of the list (round)."""
+        """The next attempt goes to the next broker of the list (round), after a failure."""
         self._target = (self._target + 1) % len(self._brokers)
 
     @callback
@@ -489,9 +491,8 @@ class MqttConnection:
 
     @callback
     def _async_lost(self, client: GatewayClient) -> None:
-        """Try the next broker; keep backing off after a connection that was probably taken
-        over, else start again, with full jitter after a stable one (module docstring)."""
-        self._async_next_broker()
+        """Keep backing off after a connection that was probably taken over, else start again,
+        with full jitter after a stable one (module docstring)."""
         if not self._taken_over(client):
             self._flaps = 0
             stable = self.gw.clock.time() - self._connected_at >= STABLE_AFTER
