@@ -1,6 +1,7 @@
 """Run every benchmark against a private mosquitto and print one table.
 
-.venv/bin/python -m tests.bench [--idle-seconds 60] [--rounds 2000] [--only 1,2,3,4,5]
+.venv/bin/python -m tests.bench [--idle-seconds 60] [--rounds 2000] [--only 1,2,3,4,5,6]
+    [--fleet-size 50]
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from . import latency, process, throughput
+from . import fleet, latency, process, throughput
 from .common import Row, broker
 
 __all__ = ["main"]
@@ -48,6 +49,8 @@ async def _run(args: argparse.Namespace, port: int, folder: Path) -> list[Row]:
     if "5" in only:
         rows += await process.run_scale(port, folder / "scale")
         rows += await throughput.run_fan_in(port, 10_000)
+    if "6" in only:
+        rows += await fleet.run_fleet(folder / "fleet", args.fleet_size)
     return rows
 
 
@@ -56,7 +59,8 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=2000, help="latency samples per row")
     parser.add_argument("--frames", type=int, default=50_000, help="serial frames")
-    parser.add_argument("--only", default="1,2,3,4,5", help="benchmarks to run, e.g. 1,3")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="benchmarks to run, e.g. 1,3")
+    parser.add_argument("--fleet-size", type=int, default=50, help="gateways in benchmark 6")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="boardgate-bench-") as folder:
