@@ -37,6 +37,7 @@ __all__ = [
     "SESSION_TAKEN_OVER",
     "SUPPORTED_AIOMQTT",
     "SUPPORTED_PAHO",
+    "ClosedBeforeConnack",
     "GatewayClient",
     "build_client",
     "call_when_drained",

@@ -12,8 +12,10 @@ still being set up holds `online` back until `gateway_started`: entities and the
 request topics exist (and are acknowledged) before anyone is told to use them.
 
 With several brokers (`mqtt.host` as a list), a failed attempt moves on to the next broker, in
-order and round, with the same backoff; after a lost connection the first retry goes to the
-same broker (a restart or a cluster's hiccup: it probably still works, and a broker that does
+order and round, with the same backoff, except that a broker that answered but closed the
+connection before its CONNACK gets one more attempt first (a NATS node refuses a CONNECT
+while JetStream elects leaders, then works); after a lost connection the first retry goes to
+the same broker (a restart or a cluster's hiccup: it probably still works, and a broker that does
 not share sessions keeps ours), so the gateway stays on whichever works. `failovers` counts
 connections made to another broker than the one before.
 
@@ -48,6 +50,7 @@ from ..util.backoff import BACKOFF_INITIAL, Backoff
 from .client import (
     CONNECT_TIMEOUT,
     SESSION_TAKEN_OVER,
+    ClosedBeforeConnack,
     GatewayClient,
     build_client,
     call_when_drained,
@@ -145,6 +148,7 @@ class MqttConnection:
         self._broker: BrokerAddress | None = None  # of the current connection
         self._last_broker: BrokerAddress | None = None  # of the last connection made
         self._failovers = 0
+        self._second_chance = True  # the current target may close before a CONNACK once
         self.last_error: Exception | None = None
         self.connect_timeout = CONNECT_TIMEOUT
 
@@ -457,11 +461,13 @@ class MqttConnection:
             self._failovers += 1
             _LOGGER.info("Failed over from the MQTT broker at %s to %s", self._last_broker, broker)
         self._broker = self._last_broker = broker
+        self._second_chance = True
 
     @callback
     def _async_next_broker(self) -> None:
         """The next attempt goes to the next broker of the list (round), after a failure."""
         self._target = (self._target + 1) % len(self._brokers)
+        self._second_chance = True
 
     @callback
     def _async_disconnected(self) -> None:
@@ -486,7 +492,10 @@ class MqttConnection:
         log = _LOGGER.warning if self._failures == 1 else _LOGGER.debug
         reason = str(err) or type(err).__name__
         log("Cannot connect to the MQTT broker at %s: %s", self._address, reason)
-        self._async_next_broker()
+        if isinstance(err, ClosedBeforeConnack) and self._second_chance:
+            self._second_chance = False
+        else:
+            self._async_next_broker()
         self._notify()
 
     @callback

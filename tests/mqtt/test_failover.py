@@ -15,12 +15,14 @@ import pytest
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
+from gateway.config.model import BrokerAddress
 from gateway.core import Gateway
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import get_data
 from gateway.mqtt.connection import STABLE_AFTER, MqttConnection
 from gateway.util.backoff import Backoff
 from tests.broker import Mosquitto, free_port
+from tests.faults.test_connect_attempts import HandshakeServer
 from tests.fixtures_mqtt import MqttProbe
 from tests.helpers import in_thread
 
@@ -168,3 +170,31 @@ async def test_first_retry_after_losing_a_stable_connection_is_fully_jittered(
     finally:
         await connection.async_final_write()
         connection.async_close()
+
+
+@pytest.fixture
+def closing_server() -> Iterator[HandshakeServer]:
+    server = HandshakeServer("close")
+    yield server
+    server.close()
+
+
+async def test_a_broker_that_closes_before_the_connack_gets_one_more_attempt(
+    real_gw: Gateway, closing_server: HandshakeServer, private_broker: Mosquitto
+) -> None:
+    """It answered: probably busy (a NATS node electing leaders), not dead. A refused port is
+    left at once (the fleet test above)."""
+    brokers = (
+        BrokerAddress("127.0.0.1", closing_server.port),
+        BrokerAddress("127.0.0.1", private_broker.port),
+    )
+    config = mqtt_config(private_broker.port, brokers=brokers)
+    connection = MqttConnection(real_gw, config, "bg/status", Backoff(0.01, 0.05))
+    connection.async_start()
+    try:
+        await wait_in_sync(connection)
+    finally:
+        await connection.async_final_write()
+        connection.async_close()
+    assert closing_server.accepted == 2
+    assert connection.attempts == 3
