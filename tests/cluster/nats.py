@@ -28,6 +28,11 @@ NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 READY_TIMEOUT = 30.0
 POLL_INTERVAL = 0.05
 CLUSTER_NAME = "boardgate-test"
+# QoS 1 delivery in order across a node failure: one message in flight per subscription, and
+# the one that was in flight to the dead node redelivered after `ack_wait` (default 30 s) and
+# before any later one. With the defaults (1024 in flight), the messages in flight are
+# redelivered after 30 s, after the later ones (README, fleet guide).
+ACK_WAIT = "2s"
 
 
 @dataclass
@@ -69,6 +74,8 @@ cluster {{
 mqtt {{
   listen: 127.0.0.1:{self.mqtt_port}
   stream_replicas: 3
+  max_ack_pending: 1
+  ack_wait: "{ACK_WAIT}"
 }}
 """
 
