@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +25,21 @@ def nats_server() -> str:
 
 @pytest.fixture
 async def nats_cluster(nats_server: str, tmp_path: Path) -> AsyncIterator[NatsCluster]:
-    cluster = await in_thread(NatsCluster, tmp_path / "nats")
+    """NATS with its default MQTT settings."""
+    async with _running(tmp_path, ordered=False) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+async def ordered_nats_cluster(nats_server: str, tmp_path: Path) -> AsyncIterator[NatsCluster]:
+    """NATS set up to keep QoS 1 deliveries in order across a node failure (nats.ORDERED)."""
+    async with _running(tmp_path, ordered=True) as cluster:
+        yield cluster
+
+
+@contextlib.asynccontextmanager
+async def _running(tmp_path: Path, *, ordered: bool) -> AsyncIterator[NatsCluster]:
+    cluster = await in_thread(functools.partial(NatsCluster, tmp_path / "nats", ordered=ordered))
     try:
         await cluster.async_start()
         yield cluster

@@ -28,11 +28,14 @@ NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 READY_TIMEOUT = 30.0
 POLL_INTERVAL = 0.05
 CLUSTER_NAME = "boardgate-test"
-# QoS 1 delivery in order across a node failure: one message in flight per subscription, and
-# the one that was in flight to the dead node redelivered after `ack_wait` (default 30 s) and
-# before any later one. With the defaults (1024 in flight), the messages in flight are
-# redelivered after 30 s, after the later ones (README, fleet guide).
-ACK_WAIT = "2s"
+# `ordered`: QoS 1 delivery in order across a node failure: one message in flight per
+# subscription, and the one that was in flight to the dead node redelivered after `ack_wait`
+# (default 30 s) and before any later one. With the defaults (1024 in flight), the messages
+# in flight are redelivered after 30 s, after the later ones (README, fleet guide).
+ORDERED = """\
+  max_ack_pending: 1
+  ack_wait: "2s"
+"""
 
 
 @dataclass
@@ -59,7 +62,7 @@ class NatsNode:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def config_text(self, routes: list[int]) -> str:
+    def config_text(self, routes: list[int], *, ordered: bool = False) -> str:
         route_urls = ", ".join(f"nats-route://127.0.0.1:{port}" for port in routes)
         return f"""\
 server_name: {self.name}
@@ -74,9 +77,7 @@ cluster {{
 mqtt {{
   listen: 127.0.0.1:{self.mqtt_port}
   stream_replicas: 3
-  max_ack_pending: 1
-  ack_wait: "{ACK_WAIT}"
-}}
+{ORDERED if ordered else ""}}}
 """
 
     def spawn(self) -> None:
@@ -109,17 +110,17 @@ mqtt {{
 
 
 class NatsCluster:
-    """Three nodes routed to each other. Make it outside the event loop (it writes the
-    configs); start, stop and kill from the loop."""
+    """Three nodes routed to each other (`ordered`: see ORDERED). Make it outside the event
+    loop (it writes the configs); start, stop and kill from the loop."""
 
-    def __init__(self, directory: Path, size: int = 3) -> None:
+    def __init__(self, directory: Path, size: int = 3, *, ordered: bool = False) -> None:
         self.nodes = [
             NatsNode(f"n{index + 1}", directory / f"n{index + 1}") for index in range(size)
         ]
         routes = [node.route_port for node in self.nodes]
         for node in self.nodes:
             (node.directory / "store").mkdir(parents=True, exist_ok=True)
-            node.config_file.write_text(node.config_text(routes))
+            node.config_file.write_text(node.config_text(routes, ordered=ordered))
 
     def node_on(self, mqtt_port: int) -> NatsNode:
         return next(node for node in self.nodes if node.mqtt_port == mqtt_port)
