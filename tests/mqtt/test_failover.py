@@ -15,7 +15,7 @@ import pytest
 from gateway.bootstrap import async_setup_gateway
 from gateway.clock import FakeClock
 from gateway.config import load_config
-from gateway.config.model import BrokerAddress
+from gateway.config.model import BrokerAddress, TlsConfig
 from gateway.core import Gateway
 from gateway.loader import resolve_platform_schema
 from gateway.mqtt import get_data
@@ -23,7 +23,7 @@ from gateway.mqtt.connection import STABLE_AFTER, MqttConnection
 from gateway.util.backoff import Backoff
 from tests.broker import Mosquitto, free_port
 from tests.faults.test_connect_attempts import HandshakeServer
-from tests.fixtures_mqtt import MqttProbe
+from tests.fixtures_mqtt import MqttProbe, TlsMaterial, make_password_file
 from tests.helpers import in_thread
 
 from .conftest import mqtt_config, unique, wait_for_connection, wait_in_sync
@@ -198,3 +198,43 @@ async def test_a_broker_that_closes_before_the_connack_gets_one_more_attempt(
         connection.async_close()
     assert closing_server.accepted == 2
     assert connection.attempts == 3
+
+
+@pytest.fixture
+def tls_brokers(tmp_path: Path, tls_material: TlsMaterial) -> Iterator[list[Mosquitto]]:
+    """Two brokers with TLS listeners and the same password file."""
+    passwords = make_password_file(tmp_path, {"gateway": "s3cret"})
+    brokers = [
+        Mosquitto(tmp_path / name, tls=tls_material.broker_tls(), password_file=passwords)
+        for name in ("a", "b")
+    ]
+    for broker in brokers:
+        broker.start()
+    yield brokers
+    for broker in brokers:
+        broker.kill()
+
+
+async def test_tls_and_credentials_apply_to_every_broker(
+    real_gw: Gateway, tls_brokers: list[Mosquitto], tls_material: TlsMaterial
+) -> None:
+    a, b = tls_brokers
+    assert a.tls_port is not None
+    assert b.tls_port is not None
+    brokers = (BrokerAddress("127.0.0.1", a.tls_port), BrokerAddress("localhost", b.tls_port))
+    config = mqtt_config(
+        a.tls_port, brokers=brokers, tls=TlsConfig(ca_certs=str(tls_material.ca)),
+        username="gateway", password="s3cret",
+    )  # fmt: skip
+    connection = MqttConnection(real_gw, config, "bg/status", Backoff(0.05, 0.2))
+    connection.async_start()
+    try:
+        await wait_in_sync(connection)
+        assert connection.broker == brokers[0]
+        await a.async_kill()  # plain listener and TLS listener both gone
+        await wait_for_connection(connection, lambda conn: conn.broker == brokers[1])
+        await wait_in_sync(connection)
+        assert connection.failovers == 1
+    finally:
+        await connection.async_final_write()
+        connection.async_close()
