@@ -1,4 +1,4 @@
-"""Benchmark 6 (issue 17): a fleet of gateway processes on one broker, the broker restarted.
+"""Benchmark 7 (issue 17): a fleet of gateway processes on one broker, the broker restarted.
 
 N `boardgate` processes (mock pins, two entities each) connect to one mosquitto; once every
 connection has lasted `STABLE_AFTER` (the full-jitter rule is about stable connections), the
