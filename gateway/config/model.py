@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARITIES",
     "PIN_FACTORIES",
+    "BrokerAddress",
     "Config",
     "CoreConfig",
     "DiscoveryConfig",
@@ -73,15 +74,31 @@ class DiscoveryConfig:
     prefix: str = "homeassistant"
 
 
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    """One broker of `mqtt.host`; `port=0` means the section's `port`."""
+
+    host: str
+    port: int = 0
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MqttConfig:
     """The `mqtt:` section. `port=0` means the protocol default: 8883 with TLS, else 1883.
 
-    `client_id` has no default here: the validator derives `boardgate-<node_id>`.
+    `brokers` is `mqtt.host` as a list (failover in order), each with its port resolved;
+    `host` and `port` are the first of them. Built without `brokers`, the one broker is
+    `host`:`port`. `client_id` has no default here: the validator derives
+    `boardgate-<node_id>`.
     """
 
     host: str = "127.0.0.1"
     port: int = 0
+    brokers: tuple[BrokerAddress, ...] = ()
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_id: str
@@ -98,6 +115,11 @@ class MqttConfig:
     def __post_init__(self) -> None:
         if self.port == 0:
             object.__setattr__(self, "port", MQTT_TLS_PORT if self.tls else MQTT_PORT)
+        listed = self.brokers or (BrokerAddress(self.host),)
+        brokers = tuple(BrokerAddress(b.host, b.port or self.port) for b in listed)
+        object.__setattr__(self, "brokers", brokers)
+        object.__setattr__(self, "host", brokers[0].host)
+        object.__setattr__(self, "port", brokers[0].port)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any, Final, get_type_hints
 import voluptuous as vol
 
 from gateway.config import cv
+from gateway.config.broker_list import broker_list
 from gateway.config.conventions import CONVENTION_KEYS
 from gateway.config.field_types import mismatched_fields
 from gateway.config.model import (
@@ -65,10 +66,18 @@ _GATEWAY: Final = vol.Schema(
 )
 
 
-def _agreeing(config_cls: type, fields: dict[Hashable, Any]) -> vol.Schema:
+def _agreeing(
+    config_cls: type, fields: dict[Hashable, Any], renamed: dict[str, str] | None = None
+) -> vol.Schema:
     """`vol.Schema(fields)`, once each validator's declared type fits its `config_cls` field
-    (checked at import, as `cv.platform_schema` checks the platforms')."""
-    validators = {str(getattr(key, "schema", key)): value for key, value in fields.items()}
+    (checked at import, as `cv.platform_schema` checks the platforms'); `renamed` maps a key
+    to the field it fills when the two differ."""
+    names = renamed or {}
+    validators = {
+        names.get(name, name): value
+        for key, value in fields.items()
+        for name in [str(getattr(key, "schema", key))]
+    }
     if wrong := mismatched_fields(get_type_hints(config_cls), validators):
         raise TypeError(f"{config_cls.__name__}: validator and field disagree: {wrong}")
     return vol.Schema(fields)
@@ -129,7 +138,7 @@ def _short_form(value: Any) -> bool:
 _MQTT: Final = _agreeing(
     MqttConfig,
     {
-        vol.Optional("host"): cv.non_empty_string,
+        vol.Optional("host"): broker_list,  # one broker or a list: failover in order
         vol.Optional("port"): cv.port,
         vol.Optional("username"): cv.optional(cv.string),
         vol.Optional("password"): cv.optional(cv.string),
@@ -146,6 +155,7 @@ _MQTT: Final = _agreeing(
         vol.Optional("discovery"): _discovery,
         vol.Optional("outbox_size"): cv.positive_int,
     },
+    renamed={"host": "brokers"},
 )
 
 _GPIO: Final = _agreeing(
@@ -201,6 +211,8 @@ def validate_gateway(value: Any, host: HostInfo, config_dir: Path) -> CoreConfig
 def validate_mqtt(value: Any, node_id: str) -> MqttConfig:
     data = _MQTT(value)
     data.setdefault("client_id", f"boardgate-{node_id}")
+    if "host" in data:
+        data["brokers"] = data.pop("host")
     return MqttConfig(**data)
 
 

@@ -30,13 +30,14 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 if TYPE_CHECKING:
-    from ..config.model import MqttConfig
+    from ..config.model import BrokerAddress, MqttConfig
 
 __all__ = [
     "CONNECT_TIMEOUT",
     "SESSION_TAKEN_OVER",
     "SUPPORTED_AIOMQTT",
     "SUPPORTED_PAHO",
+    "ClosedBeforeConnack",
     "GatewayClient",
     "build_clean_client",
     "build_client",
@@ -200,8 +201,10 @@ def build_client(
     will_topic: str,
     queue_type: QueueType,
     connect_timeout: float = CONNECT_TIMEOUT,
+    broker: BrokerAddress | None = None,
 ) -> GatewayClient:
-    """A new, unconnected client for one attempt. Must be called in the event loop.
+    """A new, unconnected client for one attempt at `broker` (default: the first of
+    `config.brokers`), with the section's credentials and TLS. Must be called in the loop.
 
     `connect_timeout` bounds the wait for the CONNACK from a broker that accepted the
     connection but does not answer; one that closes it fails the attempt at once. The session
@@ -214,9 +217,10 @@ def build_client(
     if v5:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = config.session_expiry
+    address = broker or config.brokers[0]
     client = GatewayClient(
-        config.host,
-        config.port,
+        address.host,
+        address.port,
         username=config.username,
         password=config.password,
         identifier=config.client_id,

@@ -11,6 +11,18 @@ hooks), then `<b>/status` = `online`, then the on-online hooks (discovery). A ga
 still being set up holds `online` back until `gateway_started`: entities and the bridge's
 request topics exist (and are acknowledged) before anyone is told to use them.
 
+With several brokers (`mqtt.host` as a list), a failed attempt moves on to the next broker, in
+order and round, with the same backoff, except that a broker that answered but closed the
+connection before its CONNACK gets one more attempt first (a NATS node refuses a CONNECT
+while JetStream elects leaders, then works); after a lost connection the first retry goes to
+the same broker (a restart or a cluster's hiccup: it probably still works, and a broker that does
+not share sessions keeps ours), so the gateway stays on whichever works. `failovers` counts
+connections made to another broker than the one before.
+
+After losing a connection that had lasted (`STABLE_AFTER`), the first retry waits a random
+0-1 s ("full jitter", `hardware.backoff`), so a fleet whose broker restarted does not come
+back in the same instant.
+
 A connection taken over by another client with our client id (MQTT 5 reason 0x8E, or, as
 mosquitto 2.0 gives no reason, one lost soon after it was made: see `_taken_over`) does not
 reset the backoff, so two gateways sharing a client id slow down instead of flapping; a hint
@@ -38,6 +50,7 @@ from ..util.backoff import BACKOFF_INITIAL, Backoff
 from .client import (
     CONNECT_TIMEOUT,
     SESSION_TAKEN_OVER,
+    ClosedBeforeConnack,
     GatewayClient,
     build_client,
     call_when_drained,
@@ -48,7 +61,7 @@ from .outgoing import Outgoing
 from .subscriber import SUBSCRIBE_WINDOW, Subscriber
 
 if TYPE_CHECKING:
-    from ..config.model import MqttConfig
+    from ..config.model import BrokerAddress, MqttConfig
 
 __all__ = ["MqttConnection"]
 
@@ -58,6 +71,9 @@ GOODBYE_TIMEOUT = 0.6  # publish `offline` and wait for its PUBACK (the final wr
 DISCONNECT_TIMEOUT = 0.2
 FINAL_WRITE_BUDGET = 0.9
 STABLE_AFTER = 10.0  # a connection lost sooner may have been taken over
+# Full jitter for the first retry after a stable connection is lost; the fleet benchmark
+# turns it off to measure the policy before it (tests/bench/fleet.py).
+FULL_JITTER_AFTER_LOSS = True
 FLAPS_BEFORE_HINT = 2
 SHARED_CLIENT_ID_HINT = (
     "Another MQTT client probably uses the same client_id %r: the broker took %d connections "
@@ -127,6 +143,12 @@ class MqttConnection:
         self._flaps = 0  # connections in a row that were probably taken over
         self._hinted_shared_id = False
         self._failures = 0
+        self._brokers = config.brokers
+        self._target = 0  # index in `_brokers` of the next attempt
+        self._broker: BrokerAddress | None = None  # of the current connection
+        self._last_broker: BrokerAddress | None = None  # of the last connection made
+        self._failovers = 0
+        self._second_chance = True  # the current target may close before a CONNACK once
         self.last_error: Exception | None = None
         self.connect_timeout = CONNECT_TIMEOUT
 
@@ -163,6 +185,16 @@ class MqttConnection:
         return self._ready and self.subscriber.in_sync
 
     @property
+    def broker(self) -> BrokerAddress | None:
+        """The broker of the current connection (None while disconnected)."""
+        return self._broker
+
+    @property
+    def failovers(self) -> int:
+        """Connections made to another broker than the one before."""
+        return self._failovers
+
+    @property
     def failures(self) -> int:
         """Connection attempts that failed since the last successful one."""
         return self._failures
@@ -178,6 +210,8 @@ class MqttConnection:
             dropped=self.outgoing.dropped,
             queued=self.outgoing.queued,
             attempts=self._attempts,
+            broker=None if self._broker is None else str(self._broker),
+            failovers=self._failovers,
         )
 
     @callback
@@ -298,7 +332,11 @@ class MqttConnection:
             connections = self._connections
             self._attempts += 1
             client = build_client(
-                self.config, self.status_topic, self._queue_type, self.connect_timeout
+                self.config,
+                self.status_topic,
+                self._queue_type,
+                self.connect_timeout,
+                self._brokers[self._target],
             )
             call_when_drained(client, self.outgoing.async_socket_drained)
             try:
@@ -339,6 +377,7 @@ class MqttConnection:
         self._client = client
         self._connections += 1
         self._connected_at = self.gw.clock.time()
+        self._async_arrived(self._brokers[self._target])
         if self._failures or self._connections > 1:
             _LOGGER.info("Connected to the MQTT broker at %s", self._address)
         self._failures = 0
@@ -422,8 +461,24 @@ class MqttConnection:
         return True
 
     @callback
+    def _async_arrived(self, broker: BrokerAddress) -> None:
+        """Count a failover: connected to another broker than the last time."""
+        if self._last_broker is not None and broker != self._last_broker:
+            self._failovers += 1
+            _LOGGER.info("Failed over from the MQTT broker at %s to %s", self._last_broker, broker)
+        self._broker = self._last_broker = broker
+        self._second_chance = True
+
+    @callback
+    def _async_next_broker(self) -> None:
+        """The next attempt goes to the next broker of the list (round), after a failure."""
+        self._target = (self._target + 1) % len(self._brokers)
+        self._second_chance = True
+
+    @callback
     def _async_disconnected(self) -> None:
         was_ready = self._ready
+        self._broker = None
         self._client = None
         self._ready = False
         self._online = False
@@ -443,14 +498,20 @@ class MqttConnection:
         log = _LOGGER.warning if self._failures == 1 else _LOGGER.debug
         reason = str(err) or type(err).__name__
         log("Cannot connect to the MQTT broker at %s: %s", self._address, reason)
+        if isinstance(err, ClosedBeforeConnack) and self._second_chance:
+            self._second_chance = False
+        else:
+            self._async_next_broker()
         self._notify()
 
     @callback
     def _async_lost(self, client: GatewayClient) -> None:
-        """Keep backing off after a connection that was probably taken over (module docstring)."""
+        """Keep backing off after a connection that was probably taken over, else start again,
+        with full jitter after a stable one (module docstring)."""
         if not self._taken_over(client):
             self._flaps = 0
-            self._backoff.reset()
+            stable = self.gw.clock.time() - self._connected_at >= STABLE_AFTER
+            self._backoff.reset(full_jitter=stable and FULL_JITTER_AFTER_LOSS)
             return
         self._flaps += 1
         if self._hinted_shared_id or self._flaps < FLAPS_BEFORE_HINT:
@@ -480,5 +541,6 @@ class MqttConnection:
             due.cancel()
 
     @property
-    def _address(self) -> str:
-        return f"{self.config.host}:{self.config.port}"
+    def _address(self) -> BrokerAddress:
+        """The broker of the current connection, or of the attempt under way."""
+        return self._broker or self._brokers[self._target]

@@ -33,7 +33,9 @@ class MqttStats:
 
     `reconnects` counts connections after the first; `published` messages handed to the
     client; `received` messages from the broker; `dropped` outbox overflows; `queued`
-    messages waiting for a connection; `attempts` connection attempts, successful or not.
+    messages waiting for a connection; `attempts` connection attempts, successful or not;
+    `broker` the broker in use (`host:port`, None while disconnected); `failovers` connections
+    made to another broker than the one before (`mqtt.host` as a list).
     """
 
     connected: bool
@@ -43,3 +45,5 @@ class MqttStats:
     dropped: int
     queued: int
     attempts: int = 0
+    broker: str | None = None
+    failovers: int = 0

@@ -1,6 +1,7 @@
 """Run every benchmark against a private mosquitto and print one table.
 
-.venv/bin/python -m tests.bench [--idle-seconds 60] [--rounds 2000] [--only 1,2,3,4,5,6,7,8]
+.venv/bin/python -m tests.bench [--idle-seconds 60] [--rounds 2000] [--only 1,2,3,4,5,6,7,8,9]
+    [--fleet-size 50]
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from . import conventions, i2c, latency, process, throughput, web
+from . import conventions, fleet, i2c, latency, process, throughput, web
 from .common import Row, broker
 
 __all__ = ["main"]
@@ -54,6 +55,8 @@ async def _run(args: argparse.Namespace, port: int, folder: Path) -> list[Row]:
         rows += await i2c.run_i2c(port, args.i2c_seconds, folder / "i2c")
     if "8" in only:
         rows += await conventions.run_conventions(port, folder / "conventions")
+    if "9" in only:
+        rows += await fleet.run_fleet(folder / "fleet", args.fleet_size)
     return rows
 
 
@@ -63,7 +66,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2000, help="latency samples per row")
     parser.add_argument("--frames", type=int, default=50_000, help="serial frames")
     parser.add_argument("--i2c-seconds", type=float, default=30.0)
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="benchmarks to run, e.g. 1,3")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="benchmarks to run, e.g. 1,3")
+    parser.add_argument("--fleet-size", type=int, default=50, help="gateways in benchmark 9")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="boardgate-bench-") as folder:

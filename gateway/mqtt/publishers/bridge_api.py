@@ -178,7 +178,14 @@ class Bridge:
                         "available": state is not None and state.state != STATE_UNAVAILABLE,
                     }
                 )
-        return {"version": __version__, "node_id": self.core.node_id, "entities": entities}
+        connection = mqtt.get_data(self.gw).connection
+        broker = None if connection.broker is None else str(connection.broker)
+        return {
+            "version": __version__,
+            "node_id": self.core.node_id,
+            "mqtt": {"broker": broker, "failovers": connection.failovers},
+            "entities": entities,
+        }
 
     @callback
     def async_publish_info(self) -> None:

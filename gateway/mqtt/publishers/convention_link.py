@@ -26,6 +26,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from ...const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_FINAL_WRITE
 from ...core import Event, Gateway, callback
 from ...util.backoff import Backoff
+from .. import DATA_MQTT
 from ..client import GatewayClient, build_clean_client, dispatch_queue_type
 from ..models import PublishMessage, ReceiveMessage
 
@@ -38,10 +39,15 @@ _LOGGER = logging.getLogger(__name__)
 GOODBYE_TIMEOUT = 0.6  # the last words and their PUBACKs (the final write has 1 s in all)
 
 
-def broker_address(config: MqttConfig) -> tuple[str, int]:
-    """The broker a convention connects to: the main connection's. (One place to change when
-    `mqtt.host` becomes a list of brokers to fail over between.)"""
-    return config.host, config.port
+def broker_address(gw: Gateway, config: MqttConfig) -> tuple[str, int]:
+    """The broker a convention connects to: the one the main connection uses now, so that a
+    failover (`mqtt.host` as a list) takes the conventions along; while it is disconnected,
+    the first of the list."""
+    data = gw.data.get(DATA_MQTT)
+    current = None if data is None else data.connection.broker
+    if current is None:
+        return config.host, config.port
+    return current.host, current.port
 
 
 class LinkSession(Protocol):
@@ -199,7 +205,7 @@ class ConventionLink:
             await self.session.async_prepare()
             client = build_clean_client(
                 self.config,
-                broker_address(self.config),
+                broker_address(self.gw, self.config),
                 self.client_id,
                 self.session.will(),
                 self._queue_type,
