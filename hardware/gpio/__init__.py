@@ -30,6 +30,7 @@ from .lines import (
     PinSpec,
     Pull,
     PwmOutput,
+    ReachableCallback,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "PinSpec",
     "Pull",
     "PwmOutput",
+    "ReachableCallback",
     "expected_board",
     "load_pin_factory",
     "threadsafe_handoff",

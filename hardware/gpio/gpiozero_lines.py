@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .lines import EdgeCallback
+from .lines import EdgeCallback, ReachableCallback
 
 __all__ = [
     "GpiozeroDigitalInput",
@@ -74,7 +74,7 @@ class GpiozeroLine:
 class GpiozeroDigitalInput(GpiozeroLine):
     """A `DigitalInput` over an input pin; `active_high` False for a pulled-up button."""
 
-    __slots__ = ("_active_high", "_when_changed")
+    __slots__ = ("_active_high", "_when_changed", "when_reachable")
 
     def __init__(
         self, factory: Any, *, active_high: bool, blocking: bool, forget: ForgetLine
@@ -82,6 +82,7 @@ class GpiozeroDigitalInput(GpiozeroLine):
         super().__init__(factory, blocking=blocking, forget=forget)
         self._active_high = active_high
         self._when_changed: EdgeCallback | None = None
+        self.when_reachable: ReachableCallback | None = None  # a board pin is always there
 
     @property
     def when_changed(self) -> EdgeCallback | None:

@@ -34,6 +34,7 @@ __all__ = [
     "PinSpec",
     "Pull",
     "PwmOutput",
+    "ReachableCallback",
 ]
 
 PinSpec = int | str
@@ -41,6 +42,9 @@ Pull = Literal["up", "down", "floating"]
 
 EdgeCallback = Callable[[bool], None]
 """Called with the input's new logical level after an edge, from ANY thread."""
+
+ReachableCallback = Callable[[bool], None]
+"""Called with False when a line's device stops answering and True when it answers again."""
 
 
 @runtime_checkable
@@ -71,6 +75,11 @@ class DigitalInput(GpioLine, Protocol):
     function), and is done from the loop. Setting `None` stops further calls (one already
     running may still finish).
 
+    `when_reachable`, when set, is called as `when_reachable(False)` when the device behind
+    the line stops answering (an expander unplugged) and `when_reachable(True)` once it answers
+    again, from the same kind of thread as `when_changed` and with the same rules; a level
+    change during the outage is reported by `when_changed` after it. A board pin never calls it.
+
     May: drop edges shorter than the configured debounce; block in `read` when `blocking`.
     """
 
@@ -79,6 +88,12 @@ class DigitalInput(GpioLine, Protocol):
 
     @when_changed.setter
     def when_changed(self, callback: EdgeCallback | None) -> None: ...
+
+    @property
+    def when_reachable(self) -> ReachableCallback | None: ...
+
+    @when_reachable.setter
+    def when_reachable(self, callback: ReachableCallback | None) -> None: ...
 
     def read(self) -> bool:
         """The current logical level. Blocks when `blocking`."""

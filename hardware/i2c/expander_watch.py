@@ -6,7 +6,8 @@ then runs one `Expander.poll()` in the executor, which calls the changed inputs'
 `when_changed` from that executor thread (the inputs' entities hand off to the loop in turn).
 At most one poll runs at a time per expander; a request during a poll runs one more after it,
 so no edge is lost and a hung bus does not pile up executor jobs. A failed read is logged once
-and retried every `interval` until it succeeds (logged once more).
+and retried every `interval` until it succeeds (logged once more); meanwhile the inputs'
+entities are unavailable (`when_reachable`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class ExpanderWatch:
                     self._expander.name,
                     self._services.executor_timeout,
                 )
+                self._expander.notify_reachable(False)
             self._failing = True
             future.add_done_callback(self._async_polled)
             return
@@ -130,8 +132,10 @@ class ExpanderWatch:
         except I2CError as exc:
             if not self._failing:
                 _LOGGER.warning("expander %s: %s; retrying", self._expander.name, exc)
+                self._expander.notify_reachable(False)  # its inputs are unavailable meanwhile
             self._failing = True
             return
         if self._failing:
             _LOGGER.info("expander %s: reading again", self._expander.name)
+            self._expander.notify_reachable(True)  # after the edges the outage hid
         self._failing = False

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..errors import HardwareError
-from ..gpio.lines import DigitalInput, DigitalOutput, EdgeCallback, GpioLine, Pull
+from ..gpio.lines import (
+    DigitalInput,
+    DigitalOutput,
+    EdgeCallback,
+    GpioLine,
+    Pull,
+    ReachableCallback,
+)
 from .bus import BusHandle, I2CBus
 from .errors import I2CError
 
@@ -171,6 +178,11 @@ class Expander:
                 if changed >> pin & 1:
                     line.notify(bool(port >> pin & 1))
 
+    def notify_reachable(self, reachable: bool) -> None:
+        """Tell each input that the expander stopped (or started again) answering."""
+        for line in list(self._inputs.values()):
+            line.notify_reachable(reachable)
+
     def _set_latch_bit(self, pin: int, level: bool) -> None:
         self._latch = self._latch | (1 << pin) if level else self._latch & ~(1 << pin)
 
@@ -242,6 +254,7 @@ class ExpanderInput(_Line):
     """An input pin; logical level = (pin high) == active_high (a pulled-up pin: low = on)."""
 
     _callback: EdgeCallback | None = None
+    when_reachable: ReachableCallback | None = None
 
     @property
     def when_changed(self) -> EdgeCallback | None:
@@ -259,6 +272,12 @@ class ExpanderInput(_Line):
         callback = self._callback
         if callback is not None and not self.closed:
             callback(high == self.active_high)
+
+    def notify_reachable(self, reachable: bool) -> None:
+        """The expander stopped or started answering (from the polling thread)."""
+        callback = self.when_reachable
+        if callback is not None and not self.closed:
+            callback(reachable)
 
 
 @dataclass(eq=False, slots=True)

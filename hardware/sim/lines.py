@@ -21,6 +21,7 @@ from ..gpio import (
     PinSpec,
     Pull,
     PwmOutput,
+    ReachableCallback,
 )
 
 __all__ = ["SimulatedInput", "SimulatedLines", "SimulatedOutput", "SimulatedPwm"]
@@ -41,6 +42,7 @@ class SimulatedInput(_SimulatedLine):
     def __init__(self, level: bool = False, *, blocking: bool = False) -> None:
         super().__init__(blocking=blocking)
         self.when_changed: EdgeCallback | None = None
+        self.when_reachable: ReachableCallback | None = None
         self._level = level
         self._lock = threading.Lock()
 

@@ -118,9 +118,9 @@ class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
         self._attr_is_on = active != self._invert
 
     async def async_added(self) -> None:
-        self._line.when_changed = threadsafe_handoff(
-            self._require_gw().loop, self._async_input_changed
-        )
+        loop = self._require_gw().loop
+        self._line.when_changed = threadsafe_handoff(loop, self._async_input_changed)
+        self._line.when_reachable = threadsafe_handoff(loop, self._async_reachable)
 
     @callback
     def _async_input_changed(self, active: bool) -> None:
@@ -135,6 +135,7 @@ class GpioBinarySensor(GpioEntity[DigitalInput], BinarySensorEntity):
     async def async_will_remove(self) -> None:
         self._detached = True
         self._line.when_changed = None
+        self._line.when_reachable = None
         await super().async_will_remove()
 
 

@@ -131,6 +131,14 @@ class GpioEntity(Entity, Generic[_Line]):
         await super().async_will_remove()
         await self._require_gw().async_add_executor_job(self._line.close)
 
+    @callback
+    def _async_reachable(self, reachable: bool) -> None:
+        """In the loop: the input's device (an expander) stopped or started answering."""
+        if self._detached or reachable == self._attr_available:
+            return
+        self._attr_available = reachable
+        self.async_write_state()
+
 
 class GpioOutputEntity(GpioEntity[_Output], ToggleEntity):
     """An on/off output with `initial`, `on_stop` and a state file for `restore`."""

@@ -136,6 +136,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
         self._line.when_changed = _counted(
             self._count_on, threadsafe_handoff(gw.loop, self._async_edge)
         )
+        self._line.when_reachable = threadsafe_handoff(gw.loop, self._async_reachable)
         self.async_on_remove(gw.bus.async_listen_once(EVENT_GATEWAY_STOP, self._async_on_stop))
 
     @callback
@@ -176,6 +177,7 @@ class GpioCounter(GpioEntity[DigitalInput], SensorEntity):
     async def _async_on_stop(self, _event: Event) -> None:
         self._detached = True
         self._line.when_changed = None
+        self._line.when_reachable = None
         if self._state_file is not None:
             await self._state_file.async_flush()
 

@@ -149,9 +149,14 @@ async def test_an_expander_that_vanishes_is_logged_once_and_read_again(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "errno 121" in warnings[0].getMessage()
+    # Its inputs say so: not a stale level shown as if it were read.
+    assert state(gw, "binary_sensor.button") == "unavailable"
+    assert state(gw, "sensor.meter") == "unavailable"
+    assert state(gw, "switch.relay") != "unavailable"  # an output learns at its next command
     bus.restore(0x20)
     await advance(gw, 0.05)
     assert state(gw, "binary_sensor.button") == "ON"  # the edge arrives once it reads again
+    assert state(gw, "sensor.meter") != "unavailable"
     assert "expander ext1: reading again" in caplog.text
 
 
@@ -312,9 +317,11 @@ async def test_a_hung_expander_read_does_not_pile_up_polls(
         for _ in range(10):
             await advance(gw, 0.05)
         assert watch.polls == before + 1  # one read stuck, none queued behind it
+        assert state(gw, "binary_sensor.button") == "unavailable"
     finally:
         bus.release(0x20)
     await asyncio.wait_for(watch.async_idle(), 5)
     await advance(gw, 0.05)
     assert watch.polls >= before + 2  # the one asked for meanwhile, then the timer's
     assert "expander ext1: reading again" in caplog.text
+    assert state(gw, "binary_sensor.button") == "OFF"
