@@ -136,6 +136,5 @@ class ExpanderWatch:
             self._failing = True
             return
         if self._failing:
-            _LOGGER.info("expander %s: reading again", self._expander.name)
-            self._expander.notify_reachable(True)  # after the edges the outage hid
+            _LOGGER.info("expander %s: reading again", self._expander.name)  # (poll said so)
         self._failing = False

@@ -97,12 +97,19 @@ class Expander:
         self._pull_ups |= (1 << pin) if pull == "up" else 0
         self._latch |= (1 << pin) if self.model != "mcp23017" else 0
         self._inputs[pin] = line
-        with self._handle.transaction() as bus:
-            self._configure(bus)
-            port = self._read_port(bus)
-            # only this pin's bit: a change of another input not yet polled must stay pending
-            known = port if self._port is None else self._port
-            self._port = (known & ~(1 << pin)) | (port & (1 << pin))
+        try:
+            with self._handle.transaction() as bus:
+                self._configure(bus)
+                port = self._read_port(bus)
+        except I2CError:
+            # Not answering yet (unplugged at start): the line exists, unreachable; the watch
+            # sets the expander up and reports every input's level once it answers.
+            self._configured = False
+            line.reachable = False
+            return line
+        # only this pin's bit: a change of another input not yet polled must stay pending
+        known = port if self._port is None else self._port
+        self._port = (known & ~(1 << pin)) | (port & (1 << pin))
         return line
 
     def output(self, pin: int, *, active_high: bool, initial: bool) -> ExpanderOutput:
@@ -158,7 +165,8 @@ class Expander:
         """Read the port once and tell each input whose level changed (in this thread).
 
         Raises I2CError when the read fails; the last port is kept, so a pin that changed
-        during an outage is reported once the reads succeed again.
+        during an outage is reported once the reads succeed again, and then the inputs are told
+        they are reachable again.
         """
         with self._poll_lock:
             try:
@@ -171,12 +179,15 @@ class Expander:
             except I2CError:
                 self._configured = False  # unplugged: it may come back reset, set it up again
                 raise
-            if before is None:
-                return
-            changed = (before ^ port) & self._inputs_mask
+            # No port known yet (the expander did not answer when its inputs were made): every
+            # input's level is news.
+            changed = (before ^ port if before is not None else ~0) & self._inputs_mask
             for pin, line in inputs:
                 if changed >> pin & 1:
                     line.notify(bool(port >> pin & 1))
+            for _pin, line in inputs:
+                if not line.reachable:
+                    line.notify_reachable(True)  # after the levels the outage hid
 
     def notify_reachable(self, reachable: bool) -> None:
         """Tell each input that the expander stopped (or started again) answering."""
@@ -254,7 +265,8 @@ class ExpanderInput(_Line):
     """An input pin; logical level = (pin high) == active_high (a pulled-up pin: low = on)."""
 
     _callback: EdgeCallback | None = None
-    when_reachable: ReachableCallback | None = None
+    _reachable_callback: ReachableCallback | None = None
+    reachable: bool = True  # False from a failed read until one succeeds
 
     @property
     def when_changed(self) -> EdgeCallback | None:
@@ -273,9 +285,22 @@ class ExpanderInput(_Line):
         if callback is not None and not self.closed:
             callback(high == self.active_high)
 
+    @property
+    def when_reachable(self) -> ReachableCallback | None:
+        return self._reachable_callback
+
+    @when_reachable.setter
+    def when_reachable(self, callback: ReachableCallback | None) -> None:
+        """A callback set while the expander is away hears so at once (it may have stopped
+        answering before anyone listened)."""
+        self._reachable_callback = callback
+        if callback is not None and not self.reachable and not self.closed:
+            callback(False)
+
     def notify_reachable(self, reachable: bool) -> None:
         """The expander stopped or started answering (from the polling thread)."""
-        callback = self.when_reachable
+        self.reachable = reachable
+        callback = self._reachable_callback
         if callback is not None and not self.closed:
             callback(reachable)
 

@@ -39,6 +39,7 @@ from gateway.core import Gateway, callback
 from gateway.domains.binary_sensor import BinarySensorEntity
 from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.input_patterns import ClickConfig
+from hardware.errors import HardwareError
 from hardware.gpio import DigitalInput, LineSource, PinSpec, Pull, threadsafe_handoff
 from platforms.gpio.pins import pin_claims
 
@@ -174,5 +175,10 @@ async def async_setup_platform(
     line = await async_make_line(gw, DOMAIN, config, make, async_add_entities)
     if line is None:
         return
-    active = await gw.async_add_executor_job(line.read)  # blocking for some backends (pigpio)
+    try:
+        active = await gw.async_add_executor_job(line.read)  # blocking for some (pigpio)
+    except HardwareError:
+        # A device that does not answer yet (an expander unplugged at start): its line says
+        # so through `when_reachable` and reports the level once it answers.
+        active = False
     await async_add_entities([GpioBinarySensor(config, line, active)])

@@ -165,9 +165,30 @@ async def test_an_absent_expander_makes_its_entities_unavailable(
 ) -> None:
     text = config_text("mcp23017", False).replace("sim, address: 0x20", "sim, address: 0x21")
     gw = await start_gateway(text)
+    await gw.async_block_till_done()
     assert state(gw, "switch.relay") == "unavailable"
     assert state(gw, "binary_sensor.button") == "unavailable"
     assert "errno 121" in caplog.text
+
+
+async def test_inputs_of_an_expander_plugged_in_after_start_come_back(
+    start_gateway: StartGateway,
+) -> None:
+    """Absent at start (nothing at 0x21), plugged in later: its inputs are read and available
+    by themselves, with the level they have (no edge needed)."""
+    text = config_text("mcp23017", False).replace("sim, address: 0x20", "sim, address: 0x21")
+    gw = await start_gateway(text)
+    await advance(gw, 0.05)
+    assert state(gw, "binary_sensor.button") == "unavailable"
+    model = Mcp23017Model()
+    model.set_input(8, False)  # B0 held low (pressed) before it is plugged in
+    sim_bus(gw).add(0x21, model)
+    await advance(gw, 0.05)
+    assert state(gw, "binary_sensor.button") == "ON"
+    model.set_input(8, True)
+    await advance(gw, 0.05)
+    assert state(gw, "binary_sensor.button") == "OFF"
+    assert model.load(Mcp23017Model.GPPU + 1) & 1  # set up: B0's pull-up is on
 
 
 async def write_and_load(tmp_path: Path, text: str) -> list[str]:
