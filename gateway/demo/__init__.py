@@ -180,12 +180,12 @@ Things to try:
   {pub}/bridge/request/health -m '{{"transaction":"t1"}}'    # answer on .../bridge/response/health
 
 Simulated activity: the doorbell (GPIO{DOORBELL_PIN}) is pressed every 5 s, which turns the
-hall light on for 10 s (an automation) and is a single click on {base}/event/doorbell/event;
-the water meter (GPIO{WATER_METER_PIN}) ticks once a second; the thermometer drifts around
-21 °C every 2 s. On the I²C bus, the BME280's climate
-drifts (sensor.climate_temperature, _humidity, _pressure, read every 5 s) and the expander's
-button on B0 is pressed every 7 s (binary_sensor.expander_button; the expander's INT is wired
-to GPIO{EXPANDER_INT_PIN}, so its port is read only when a pin changes).
+hall light on for 10 s (an automation) and is a single click on
+{base}/event/doorbell/event; the water meter (GPIO{WATER_METER_PIN}) ticks once a second;
+the thermometer drifts around 21 °C every 2 s. On the I²C bus, the BME280's climate drifts
+(sensor.climate_temperature, _humidity, _pressure, read every 5 s) and the expander's button
+on B0 is pressed every 7 s (binary_sensor.expander_button; the expander's INT is wired to
+GPIO{EXPANDER_INT_PIN}, so its port is read only when a pin changes).
 Watch the I²C sensors:
   mosquitto_sub -h 127.0.0.1 -p {broker.port} -v -t '{base}/sensor/+/state'
 Home Assistant on the same broker discovers the device 'Boardgate demo'.
