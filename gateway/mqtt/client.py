@@ -211,34 +211,12 @@ def build_client(
     is persistent (MQTT 5: clean start off plus `session_expiry`; 3.1.1: clean session off),
     so QoS 1 commands sent during a short outage are delivered afterwards.
     """
-    tls_params, tls_insecure = _tls(config)
-    v5 = config.protocol == "5"
-    properties: Properties | None = None
-    if v5:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = config.session_expiry
     address = broker or config.brokers[0]
-    client = GatewayClient(
-        address.host,
-        address.port,
-        username=config.username,
-        password=config.password,
-        identifier=config.client_id,
-        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
-        clean_session=None if v5 else False,
-        clean_start=False if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
-        properties=properties,
-        will=aiomqtt.Will(will_topic, b"offline", qos=1, retain=True),
-        keepalive=config.keepalive,
-        timeout=connect_timeout,
-        tls_params=tls_params,
-        tls_insecure=tls_insecure,
-        socket_options=[_NODELAY],
-        queue_type=queue_type,
-        logger=_CLIENT_LOGGER,
+    will = aiomqtt.Will(will_topic, b"offline", qos=1, retain=True)
+    host_port = (address.host, address.port)
+    return _new_client(
+        config, host_port, config.client_id, will, queue_type, connect_timeout, persistent=True
     )
-    guard_socket_registration(client)
-    return client
 
 
 def build_clean_client(
@@ -252,8 +230,28 @@ def build_clean_client(
     """A new client for a connection of its own (an output convention): `client_id`, `will`,
     the credentials and TLS of `config`, and a clean session (3.1.1: clean session; 5: clean
     start with no session expiry), as Sparkplug requires. Must be called in the event loop."""
+    return _new_client(
+        config, broker, client_id, will, queue_type, connect_timeout, persistent=False
+    )
+
+
+def _new_client(
+    config: MqttConfig,
+    broker: tuple[str, int],
+    client_id: str,
+    will: aiomqtt.Will | None,
+    queue_type: QueueType,
+    connect_timeout: float,
+    *,
+    persistent: bool,
+) -> GatewayClient:
+    """The one place a client is made: TCP_NODELAY, TLS, credentials, the socket guard."""
     tls_params, tls_insecure = _tls(config)
     v5 = config.protocol == "5"
+    properties: Properties | None = None
+    if v5 and persistent:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = config.session_expiry
     client = GatewayClient(
         broker[0],
         broker[1],
@@ -261,8 +259,9 @@ def build_clean_client(
         password=config.password,
         identifier=client_id,
         protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
-        clean_session=None if v5 else True,
-        clean_start=True if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
+        clean_session=None if v5 else not persistent,
+        clean_start=(not persistent) if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
+        properties=properties,
         will=will,
         keepalive=config.keepalive,
         timeout=connect_timeout,
