@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Clock", "FakeClock", "LoopClock", "TimerHandle"]
+__all__ = ["Clock", "FakeClock", "LoopClock", "TimerHandle", "async_sleep_unless"]
 
 
 class TimerHandle(Protocol):
@@ -111,3 +111,19 @@ class FakeClock:
             self._now = max(self._now, when)
             timer.callback(*timer.args)
         self._now = target
+
+
+async def async_sleep_unless(clock: Clock, delay: float, interrupt: asyncio.Future[None]) -> None:
+    """Wait `delay` seconds of `clock` (a fake one in tests), or until `interrupt` is done."""
+    due: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    handle = clock.call_at(clock.time() + delay, _resolve, due)
+    try:
+        await asyncio.wait((due, interrupt), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        handle.cancel()
+        due.cancel()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiomqtt
 
+from ..clock import async_sleep_unless
 from ..const import EVENT_GATEWAY_STARTED
 from ..core import CoreState, Event, Gateway, Job, callback
 from ..util.backoff import BACKOFF_INITIAL, Backoff
@@ -104,11 +105,6 @@ async def _async_unless(
     finally:
         del task
     return True
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 class MqttConnection:
@@ -531,14 +527,7 @@ class MqttConnection:
 
     async def _async_wait_backoff(self) -> None:
         """Sleep the next backoff delay on the gateway clock, or until stopped."""
-        delay = self._backoff.next_delay()
-        due: asyncio.Future[None] = self.gw.loop.create_future()
-        handle = self.gw.clock.call_at(self.gw.clock.time() + delay, _resolve, due)
-        try:
-            await asyncio.wait((due, self._stop), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            handle.cancel()
-            due.cancel()
+        await async_sleep_unless(self.gw.clock, self._backoff.next_delay(), self._stop)
 
     @property
     def _address(self) -> BrokerAddress:

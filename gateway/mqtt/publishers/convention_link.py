@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import aiomqtt
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from ...clock import async_sleep_unless
 from ...const import EVENT_GATEWAY_CLOSE, EVENT_GATEWAY_FINAL_WRITE
 from ...core import Event, Gateway, callback
 from ...util.backoff import Backoff
@@ -308,22 +309,10 @@ class ConventionLink:
         if failures == 0:
             self._backoff.reset()
             return
-        delay = self._backoff.next_delay()
-        due: asyncio.Future[None] = self.gw.loop.create_future()
-        handle = self.gw.clock.call_at(self.gw.clock.time() + delay, _resolve, due)
-        try:
-            await asyncio.wait((due, self._stop), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            handle.cancel()
-            due.cancel()
+        await async_sleep_unless(self.gw.clock, self._backoff.next_delay(), self._stop)
 
 
 async def _async_read(client: GatewayClient) -> None:
     # Messages are dispatched by the queue as they arrive; this only ends on disconnect.
     async for _message in client.messages:
         pass
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
