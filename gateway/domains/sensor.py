@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..const import EVENT_GATEWAY_STOP
@@ -84,6 +84,24 @@ class SensorEntity(Entity):
             from ..filters import FilterChain
 
             self._filters = FilterChain(specs)
+
+    def apply_reading(
+        self, read: Callable[[], SensorValue], errors: type[Exception] | tuple[type[Exception], ...]
+    ) -> None:
+        """One polled reading (blocking: `update()` calls it in the executor): its value, or,
+        when `read` raises one of `errors`, unavailable with one WARNING until a read succeeds
+        again (one INFO then)."""
+        try:
+            value = read()
+        except errors as exc:
+            if self._attr_available:
+                _LOGGER.warning("%s: %s; unavailable until it reads again", self.entity_id, exc)
+            self._attr_available = False
+            return
+        if not self._attr_available:
+            _LOGGER.info("%s: reading again", self.entity_id)
+        self._attr_available = True
+        self._attr_native_value = value
 
     @property
     def native_value(self) -> SensorValue:

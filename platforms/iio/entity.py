@@ -3,7 +3,6 @@ sensor fields, and unavailability (logged once) while the device or its file is 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable, Mapping
 from typing import Any, Final, Protocol
 
@@ -15,7 +14,6 @@ from hardware.sysfs_sensors import SysfsSensorError, SysfsUnit
 
 __all__ = ["SYSFS_FIELDS", "SysfsReader", "SysfsSensor", "SysfsSensorConfig"]
 
-_LOGGER = logging.getLogger(__name__)
 
 SYSFS_FIELDS: Final[Mapping[Hashable, Any]] = {
     vol.Optional("scan_interval"): positive_time_period,
@@ -60,14 +58,4 @@ class SysfsSensor(SensorEntity):
 
     def update(self) -> None:
         """Blocking read (executor)."""
-        try:
-            value = self._reader.read()
-        except SysfsSensorError as exc:
-            if self._attr_available:
-                _LOGGER.warning("%s: %s; unavailable until it reads again", self.entity_id, exc)
-            self._attr_available = False
-            return
-        if not self._attr_available:
-            _LOGGER.info("%s: reading again", self.entity_id)
-        self._attr_available = True
-        self._attr_native_value = value
+        self.apply_reading(self._reader.read, SysfsSensorError)

@@ -12,7 +12,6 @@ until a later read succeeds. `sys_root` (default `/sys`) points elsewhere for te
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ from gateway.entity_platform import AsyncAddEntitiesCallback
 from gateway.filters import FilterSpec
 from hardware.onewire import OneWireError, OneWireReader, is_sensor_id
 
-_LOGGER = logging.getLogger(__name__)
 DOMAIN = "sensor"
 
 
@@ -81,17 +79,7 @@ class OneWireSensor(SensorEntity):
 
     def update(self) -> None:
         """Blocking read (executor)."""
-        try:
-            value = self._reader.read()
-        except OneWireError as exc:
-            if self._attr_available:
-                _LOGGER.warning("%s: %s; unavailable until it reads again", self.entity_id, exc)
-            self._attr_available = False
-            return
-        if not self._attr_available:
-            _LOGGER.info("%s: reading again", self.entity_id)
-        self._attr_available = True
-        self._attr_native_value = value
+        self.apply_reading(self._reader.read, OneWireError)
 
 
 async def async_setup_platform(
